@@ -1,0 +1,240 @@
+/*
+ * machine.c - a machine's lifetime, its reports, and the entry points that run one kernel
+ * function as one operation (numbered, with a BUG()/oops landing pad).
+ */
+#define _DEFAULT_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "pgtable.h"
+
+pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->paging != PT_PAGING_4LEVEL) {
+        snprintf(err, errlen, "paging mode %d is not implemented", cfg->paging);
+        return NULL;
+    }
+    if (cfg->ncpus < 1 || cfg->ncpus > PT_MAX_CPUS) {
+        snprintf(err, errlen, "cpus must be in 1..%d", PT_MAX_CPUS);
+        return NULL;
+    }
+    if (cfg->ram_pages < 16 || cfg->ram_pages > (1ULL << 26)) {
+        snprintf(err, errlen, "ram_pages must be in 16..%llu", 1ULL << 26);
+        return NULL;
+    }
+
+    pt_machine *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of host memory for the machine");
+        return NULL;
+    }
+    m->ram_pages = cfg->ram_pages;
+    m->ram_size = cfg->ram_pages << PAGE_SHIFT;
+    /* Anonymous mapping: zero-filled and committed lazily by the host. */
+    void *ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    m->pages = calloc(cfg->ram_pages, sizeof(*m->pages));
+    if (ram == MAP_FAILED || !m->pages) {
+        snprintf(err, errlen, "out of host memory for %llu frames of RAM",
+                 (unsigned long long)cfg->ram_pages);
+        if (ram != MAP_FAILED)
+            munmap(ram, m->ram_size);
+        free(m->pages);
+        free(m);
+        return NULL;
+    }
+    m->ram = ram;
+    m->free_head = PT_NIL;
+    m->paging = cfg->paging;
+    m->levels = 4;
+    m->prof = cfg->profile;
+    m->ncpus = cfg->ncpus;
+    m->seed = cfg->seed;
+    m->mtrr_default = MTRR_TYPE_UNCACHABLE;
+
+    /* Frame 0 is reserved: physical 0 is never a page table. */
+    m->pages[0].state = PT_FRAME_RESERVED;
+    m->pages[0].owner = PT_OWNER_RESERVED;
+    m->next_fresh = 1;
+
+    /* init_mm.pgd, then the profile's boot-time preallocation. */
+    m->pgd_pa = pt_get_free_page(m, PT_OWNER_PGD, PT_SITE_MACHINE_INIT, true);
+    int bad = !m->pgd_pa;
+    if (!bad && m->prof.prealloc_vmalloc_pgd) {
+        m->in_op = 1;
+        if (setjmp(m->bug_jmp))
+            bad = 1;
+        else
+            bad = preallocate_vmalloc_pages(m) != 0;
+        m->in_op = 0;
+    }
+    if (bad) {
+        snprintf(err, errlen, "ram_pages=%llu is too small to boot (init_mm's tables)",
+                 (unsigned long long)cfg->ram_pages);
+        pt_machine_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void pt_machine_free(pt_machine *m)
+{
+    if (!m)
+        return;
+    if (m->ram)
+        munmap(m->ram, m->ram_size);
+    free(m->pages);
+    free(m->reports);
+    free(m->flushes);
+    free(m);
+}
+
+uint64_t pt_root(const pt_machine *m) { return m->pgd_pa; }
+int pt_ncpus(const pt_machine *m) { return m->ncpus; }
+uint64_t pt_op(const pt_machine *m) { return m->op; }
+
+static void report_vadd(pt_machine *m, int kind, const char *site, uint64_t va, uint64_t pfn,
+                        const char *fmt, va_list ap)
+{
+    if (m->nreports == m->cap_reports) {
+        size_t cap = m->cap_reports ? m->cap_reports * 2 : 16;
+        pt_report *n = realloc(m->reports, cap * sizeof(*n));
+        if (!n)
+            return;
+        m->reports = n;
+        m->cap_reports = cap;
+    }
+    pt_report *r = &m->reports[m->nreports++];
+    memset(r, 0, sizeof(*r));
+    r->kind = kind;
+    r->op = m->op;
+    r->cpu = -1;
+    r->va = va;
+    r->pfn = pfn;
+    snprintf(r->site, sizeof(r->site), "%s", site);
+    vsnprintf(r->message, sizeof(r->message), fmt, ap);
+}
+
+void pt_report_add(pt_machine *m, int kind, const char *site, uint64_t va, uint64_t pfn,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_vadd(m, kind, site, va, pfn, fmt, ap);
+    va_end(ap);
+}
+
+_Noreturn void pt_bug(pt_machine *m, const char *site, uint64_t va, uint64_t pfn,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_vadd(m, PT_REPORT_KERNEL_BUG, site, va, pfn, fmt, ap);
+    va_end(ap);
+    if (!m->in_op)
+        abort();   /* a BUG outside an entry point is a bug of ptlib itself */
+    longjmp(m->bug_jmp, 1);
+}
+
+size_t pt_report_count(const pt_machine *m) { return m->nreports; }
+
+int pt_report_get(const pt_machine *m, size_t i, pt_report *out)
+{
+    if (i >= m->nreports)
+        return PT_EINVAL;
+    *out = m->reports[i];
+    return PT_OK;
+}
+
+void pt_reports_clear(pt_machine *m) { m->nreports = 0; }
+
+/* ---- entry points: one kernel function, one operation ---- */
+
+int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys,
+                          uint64_t prot, int *ret)
+{
+    PT_ENTER(m);
+    *ret = ioremap_page_range(m, addr, end, phys, prot);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+int pt_unmap_kernel_range(pt_machine *m, uint64_t addr, uint64_t size)
+{
+    PT_ENTER(m);
+    unmap_kernel_range(m, addr, size);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+int pt_unmap_kernel_range_noflush(pt_machine *m, uint64_t addr, uint64_t size)
+{
+    PT_ENTER(m);
+    unmap_kernel_range_noflush(m, addr, size);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+/* The one-entry functions take the kernel's entry pointer; Python gives a va. */
+#define PT_PMD_OR_NOTABLE(m, va, pmd) \
+    pmd_t *pmd = pt_lookup_pmd((m), (va)); \
+    if (!pmd) { PT_LEAVE(m); return PT_ENOTABLE; }
+#define PT_PUD_OR_NOTABLE(m, va, pud) \
+    pud_t *pud = pt_lookup_pud((m), (va)); \
+    if (!pud) { PT_LEAVE(m); return PT_ENOTABLE; }
+
+int pt_pmd_set_huge(pt_machine *m, uint64_t va, uint64_t phys, uint64_t prot, int *ret)
+{
+    PT_ENTER(m);
+    PT_PMD_OR_NOTABLE(m, va, pmd);
+    *ret = pmd_set_huge(m, pmd, phys, prot);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+int pt_pud_set_huge(pt_machine *m, uint64_t va, uint64_t phys, uint64_t prot, int *ret)
+{
+    PT_ENTER(m);
+    PT_PUD_OR_NOTABLE(m, va, pud);
+    *ret = pud_set_huge(m, pud, phys, prot);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+int pt_pmd_clear_huge(pt_machine *m, uint64_t va, int *ret)
+{
+    PT_ENTER(m);
+    PT_PMD_OR_NOTABLE(m, va, pmd);
+    *ret = pmd_clear_huge(m, pmd);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+int pt_pud_clear_huge(pt_machine *m, uint64_t va, int *ret)
+{
+    PT_ENTER(m);
+    PT_PUD_OR_NOTABLE(m, va, pud);
+    *ret = pud_clear_huge(m, pud);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+int pt_pmd_free_pte_page(pt_machine *m, uint64_t va, int *ret)
+{
+    PT_ENTER(m);
+    PT_PMD_OR_NOTABLE(m, va, pmd);
+    *ret = pmd_free_pte_page(m, pmd, va);
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+int pt_pud_free_pmd_page(pt_machine *m, uint64_t va, int *ret)
+{
+    PT_ENTER(m);
+    PT_PUD_OR_NOTABLE(m, va, pud);
+    *ret = pud_free_pmd_page(m, pud, va);
+    PT_LEAVE(m);
+    return PT_OK;
+}

@@ -1,0 +1,174 @@
+/*
+ * pgfree.c - setting, clearing and freeing huge kernel mappings: arch/x86/mm/pgtable.c's
+ * CONFIG_HAVE_ARCH_HUGE_VMAP block as of v4.18 (5e0fb5df2ee8 "x86/mm: Add TLB purge to
+ * free pmd/pte page interfaces", 785a19f9d1dd "ioremap: Update pgtable free interfaces
+ * with addr", f967db0b9ed4 "x86/mm: disable ioremap free page handling on x86-PAE"),
+ * plus the variable-range MTRR lookup they consult.
+ */
+#include "pgtable.h"
+
+/* arch/x86/kernel/cpu/mtrr/generic.c mtrr_type_lookup(), variable ranges only:
+ * the type at start, and whether [start, end) lies in one type region. */
+uint8_t mtrr_type_lookup(pt_machine *m, uint64_t start, uint64_t end, uint8_t *uniform)
+{
+    *uniform = 1;
+    if (!m->mtrr_enabled)
+        return MTRR_TYPE_INVALID;
+    end--;    /* make end inclusive instead of exclusive */
+    int type = m->mtrr_default;
+    for (int i = 0; i < m->nmtrr; i++) {
+        const struct pt_mtrr_range *r = &m->mtrr[i];
+        uint64_t last = r->base + r->size - 1;
+        bool has_start = start >= r->base && start <= last;
+        bool has_end = end >= r->base && end <= last;
+        if (has_start != has_end || (start < r->base && end > last))
+            *uniform = 0;
+        if (has_start)
+            type = r->type;
+    }
+    return (uint8_t)type;
+}
+
+/* arch/x86/mm/pgtable.c v4.18 pud_set_huge(): refuse a non-uniform MTRR range and a
+ * populated non-leaf entry; move PAT to bit 12 and set PSE.  Returns 1 on success. */
+int pud_set_huge(pt_machine *m, pud_t *pud, uint64_t addr, uint64_t prot)
+{
+    uint8_t mtrr, uniform;
+
+    mtrr = mtrr_type_lookup(m, addr, addr + PUD_SIZE, &uniform);
+    if ((mtrr != MTRR_TYPE_INVALID) && (!uniform) && (mtrr != MTRR_TYPE_WRBACK))
+        return 0;
+
+    /* Bail out if we are we on a populated non-leaf entry: */
+    if (pud_present(*pud) && !pud_huge(*pud))
+        return 0;
+
+    prot = pgprot_4k_2_large(prot);
+    set_pud(m, pud, (pud_t){ pte_val(pfn_pte(addr >> PAGE_SHIFT, prot | _PAGE_PSE)) });
+    return 1;
+}
+
+/* arch/x86/mm/pgtable.c v4.18 pmd_set_huge() */
+int pmd_set_huge(pt_machine *m, pmd_t *pmd, uint64_t addr, uint64_t prot)
+{
+    uint8_t mtrr, uniform;
+
+    mtrr = mtrr_type_lookup(m, addr, addr + PMD_SIZE, &uniform);
+    if ((mtrr != MTRR_TYPE_INVALID) && (!uniform) && (mtrr != MTRR_TYPE_WRBACK)) {
+        pt_report_add(m, PT_REPORT_KERNEL_WARNING, "pmd_set_huge", 0, addr >> PAGE_SHIFT,
+                      "pmd_set_huge: Cannot satisfy [mem %#010llx-%#010llx] with a huge-page "
+                      "mapping due to MTRR override.", (unsigned long long)addr,
+                      (unsigned long long)(addr + PMD_SIZE));
+        return 0;
+    }
+
+    /* Bail out if we are we on a populated non-leaf entry: */
+    if (pmd_present(*pmd) && !pmd_huge(*pmd))
+        return 0;
+
+    prot = pgprot_4k_2_large(prot);
+    set_pmd(m, pmd, (pmd_t){ pte_val(pfn_pte(addr >> PAGE_SHIFT, prot | _PAGE_PSE)) });
+    return 1;
+}
+
+/* arch/x86/mm/pgtable.c v4.18 pud_clear_huge(): 1 if a leaf was cleared. */
+int pud_clear_huge(pt_machine *m, pud_t *pud)
+{
+    if (pud_large(*pud)) {
+        pud_clear(m, pud);
+        return 1;
+    }
+    return 0;
+}
+
+/* arch/x86/mm/pgtable.c v4.18 pmd_clear_huge() */
+int pmd_clear_huge(pt_machine *m, pmd_t *pmd)
+{
+    if (pmd_large(*pmd)) {
+        pmd_clear(m, pmd);
+        return 1;
+    }
+    return 0;
+}
+
+/* include/asm-generic/pgtable.h: no 512 GiB leaves, nothing to clear. */
+int p4d_clear_huge(pt_machine *m, p4d_t *p4d)
+{
+    (void)m; (void)p4d;
+    return 0;
+}
+
+/* arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8) pud_free_pmd_page(): remember the PMD
+ * entries in a temporary GFP_KERNEL page, clear them and the PUD, one INVLPG, then free
+ * the PTE tables, the temporary page and the PMD table.  0 (nothing changed) if the
+ * temporary page cannot be had. */
+int pud_free_pmd_page(pt_machine *m, pud_t *pud, uint64_t addr)
+{
+    pmd_t *pmd, *pmd_sv;
+    uint64_t sv_pa, pmd_pa;
+    int i;
+
+    if (pud_none(*pud))
+        return 1;
+
+    pmd_pa = pud_val(*pud) & pud_pfn_mask(*pud);   /* pud_page_vaddr(): no access yet */
+    sv_pa = pt_get_free_page(m, PT_OWNER_TEMP, PT_SITE_PUD_FREE_PMD_PAGE, false);
+    if (!sv_pa)
+        return 0;
+    pmd_sv = (pmd_t *)(m->ram + sv_pa);
+    pmd = (pmd_t *)pt_va(m, pmd_pa, "pud_free_pmd_page");
+
+    for (i = 0; i < PTRS_PER_PMD; i++) {
+        pmd_sv[i] = pmd[i];
+        if (!pmd_none(pmd[i]))
+            pmd_clear(m, &pmd[i]);
+    }
+
+    pud_clear(m, pud);
+
+    /* INVLPG to clear all paging-structure caches */
+    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+
+    for (i = 0; i < PTRS_PER_PMD; i++) {
+        if (!pmd_none(pmd_sv[i]))
+            pt_free_page(m, pmd_val(pmd_sv[i]) & pmd_pfn_mask(pmd_sv[i]),
+                         PT_SITE_PUD_FREE_PMD_PAGE);
+    }
+
+    pt_free_page(m, sv_pa, PT_SITE_PUD_FREE_PMD_PAGE);
+    pt_free_page(m, pmd_pa, PT_SITE_PUD_FREE_PMD_PAGE);
+    return 1;
+}
+
+/* arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8) pmd_free_pte_page(): clear, one INVLPG, free. */
+int pmd_free_pte_page(pt_machine *m, pmd_t *pmd, uint64_t addr)
+{
+    uint64_t pte;
+
+    if (pmd_none(*pmd))
+        return 1;
+
+    pte = pmd_val(*pmd) & pmd_pfn_mask(*pmd);
+    pmd_clear(m, pmd);
+
+    /* INVLPG to clear all paging-structure caches */
+    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+
+    pt_free_page(m, pte, PT_SITE_PMD_FREE_PTE_PAGE);
+    return 1;
+}
+
+int pt_mtrr_add(pt_machine *m, uint64_t base, uint64_t size, int type)
+{
+    if (m->nmtrr >= PT_MAX_MTRR || size == 0 || base + size < base)
+        return PT_EINVAL;
+    m->mtrr[m->nmtrr++] = (struct pt_mtrr_range){ base, size, type };
+    m->mtrr_enabled = 1;
+    return PT_OK;
+}
+
+void pt_mtrr_set_default(pt_machine *m, int type, int enabled)
+{
+    m->mtrr_default = type;
+    m->mtrr_enabled = enabled;
+}

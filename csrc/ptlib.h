@@ -1,0 +1,216 @@
+/*
+ * ptlib.h - the C API of ptlib's core, as seen from Python (cffi parses this file).
+ *
+ * Only declarations and integer #defines live here, so that build_ffi.py can hand the
+ * file to cffi's cdef() after dropping the include guard.  The machine is opaque:
+ * every function takes it, there is no global state.
+ *
+ * Return conventions of the entry points (pt_*):
+ *   PT_OK        the operation ran to its end; kernel return values come back through
+ *                an out-parameter, exactly as the kernel function returned them;
+ *   PT_EBUG      the emulated kernel hit BUG_ON()/BUG() or oopsed; the operation stopped
+ *                where the kernel would have stopped, a report was recorded, the machine
+ *                stays usable and inspectable;
+ *   PT_ENOTABLE  a function that operates on one entry found no table at that level;
+ *   PT_EINVAL    an argument the Python layer should have refused reached C.
+ */
+#ifndef PTLIB_H
+#define PTLIB_H
+#include <stdint.h>
+#include <stddef.h>
+
+#define PT_OK 0
+#define PT_EBUG 1
+#define PT_ENOTABLE 2
+#define PT_EINVAL 3
+#define PT_ENOMEM 4
+
+#define PT_MAX_CPUS 64
+#define PT_MAX_MTRR 16
+
+/* Paging modes. */
+#define PT_PAGING_4LEVEL 4
+
+/* Frame owners (struct page analog). */
+#define PT_OWNER_NONE 0
+#define PT_OWNER_PGD 1
+#define PT_OWNER_P4D 2
+#define PT_OWNER_PUD 3
+#define PT_OWNER_PMD 4
+#define PT_OWNER_PTE 5
+#define PT_OWNER_TEMP 6
+#define PT_OWNER_DATA 7
+#define PT_OWNER_RESERVED 8
+#define PT_NR_OWNERS 9
+
+/* Frame states. */
+#define PT_FRAME_FREE 0
+#define PT_FRAME_ALLOCATED 1
+#define PT_FRAME_RESERVED 2
+
+/* Allocation and free sites (kernel functions). */
+#define PT_SITE_NONE 0
+#define PT_SITE_MACHINE_INIT 1
+#define PT_SITE_PREALLOCATE_VMALLOC 2
+#define PT_SITE_PUD_ALLOC 3
+#define PT_SITE_PMD_ALLOC 4
+#define PT_SITE_PTE_ALLOC_KERNEL 5
+#define PT_SITE_PUD_FREE_PMD_PAGE 6
+#define PT_SITE_PMD_FREE_PTE_PAGE 7
+#define PT_SITE_ALLOC_PAGE 8
+#define PT_SITE_FREE_PAGE 9
+#define PT_NR_SITES 10
+
+/* Report kinds. */
+#define PT_REPORT_KERNEL_BUG 1
+#define PT_REPORT_KERNEL_WARNING 2
+#define PT_REPORT_BAD_PAGE_STATE 3
+
+/* Levels as ptdump numbers them. */
+#define PT_LEVEL_PGD 1
+#define PT_LEVEL_P4D 2
+#define PT_LEVEL_PUD 3
+#define PT_LEVEL_PMD 4
+#define PT_LEVEL_PTE 5
+
+typedef struct pt_machine pt_machine;
+
+/* A kernel profile: which historical behaviour each step has.  Data, not code. */
+typedef struct pt_profile {
+    int ioremap_pud_capable;     /* arch_ioremap_pud_supported() (1 GiB leaves) */
+    int ioremap_pmd_capable;     /* arch_ioremap_pmd_supported() (2 MiB leaves) */
+    int prealloc_vmalloc_pgd;    /* v5.8 preallocate_vmalloc_pages(): level below the PGD */
+} pt_profile;
+
+typedef struct pt_config {
+    int paging;                  /* PT_PAGING_* */
+    int ncpus;
+    uint64_t ram_pages;          /* frames of emulated RAM, physical 0 .. ram_pages*4096 */
+    uint64_t seed;
+    pt_profile profile;
+} pt_config;
+
+typedef struct pt_stats {
+    uint64_t ram_pages;
+    uint64_t allocated;          /* frames allocated now (reserved frame 0 excluded) */
+    uint64_t free;               /* frames that can still be allocated */
+    uint64_t by_owner[PT_NR_OWNERS];
+    uint64_t allocs;
+    uint64_t frees;
+    uint64_t failed;
+    uint64_t peak;
+    uint64_t allocs_by_site[PT_NR_SITES];
+    uint64_t frees_by_site[PT_NR_SITES];
+} pt_stats;
+
+typedef struct pt_frame_info {
+    int state;
+    int owner;
+    int alloc_site;
+    int free_site;
+    uint64_t alloc_op;
+    uint64_t free_op;
+} pt_frame_info;
+
+typedef struct pt_walk_result {
+    int nentries;
+    int levels[5];               /* PT_LEVEL_* of each entry read */
+    uint64_t entries[5];         /* raw entry values, root first */
+    int leaf_level;              /* PT_LEVEL_* of the leaf, 0 if none */
+    uint64_t pa;                 /* valid iff leaf_level != 0 */
+    uint64_t page_size;
+    uint64_t prot;               /* leaf flags in 4 KiB pgprot form (PAT at bit 7, no PSE) */
+    int bad_table;               /* 1 if a table pointer left RAM */
+} pt_walk_result;
+
+typedef struct pt_mapping {
+    uint64_t va;
+    uint64_t pa;
+    uint64_t size;
+    uint64_t prot;               /* 4 KiB pgprot form, as for pt_walk_result.prot */
+} pt_mapping;
+
+typedef struct pt_flush_event {
+    uint64_t op;
+    uint64_t start;
+    uint64_t end;                /* as passed to flush_tlb_kernel_range (exclusive) */
+    int full;                    /* 1: flush_tlb_all-style full flush on every CPU */
+    uint64_t cpumask;            /* CPUs that ran the flush (the IPI targets) */
+} pt_flush_event;
+
+typedef struct pt_report {
+    int kind;                    /* PT_REPORT_* */
+    uint64_t op;
+    int cpu;                     /* -1: not on a CPU */
+    uint64_t va;
+    uint64_t pfn;
+    char site[64];
+    char message[512];
+} pt_report;
+
+typedef struct pt_cpu_stats {
+    uint64_t invlpg;             /* __flush_tlb_one_kernel() executions */
+    uint64_t full_flushes;       /* __flush_tlb_all() executions */
+} pt_cpu_stats;
+
+typedef struct pt_table_census {
+    uint64_t by_level[6];        /* reachable table pages indexed by PT_LEVEL_* */
+    uint64_t total;
+    uint64_t bad_pointers;       /* table entries whose target is outside RAM */
+} pt_table_census;
+
+/* Machine lifetime. err receives a message on failure (NULL return). */
+pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen);
+void pt_machine_free(pt_machine *m);
+uint64_t pt_root(const pt_machine *m);
+int pt_ncpus(const pt_machine *m);
+uint64_t pt_op(const pt_machine *m);
+
+/* RAM and the page allocator. */
+int pt_read_phys(const pt_machine *m, uint64_t pa, uint8_t *buf, size_t n);
+int pt_write_phys(pt_machine *m, uint64_t pa, const uint8_t *buf, size_t n);
+void pt_get_stats(const pt_machine *m, pt_stats *out);
+int pt_frame_info_get(const pt_machine *m, uint64_t pfn, pt_frame_info *out);
+void pt_fail_nth(pt_machine *m, uint64_t n);
+uint64_t pt_fail_nth_pending(const pt_machine *m);
+int pt_alloc_data_page(pt_machine *m, uint64_t *pa_out);
+int pt_free_data_page(pt_machine *m, uint64_t pa);
+const char *pt_site_name(int site);
+const char *pt_owner_name(int owner);
+
+/* MTRRs (variable ranges); none = MTRRs disabled = uniform everywhere. */
+int pt_mtrr_add(pt_machine *m, uint64_t base, uint64_t size, int type);
+void pt_mtrr_set_default(pt_machine *m, int type, int enabled);
+
+/* The kernel port (entry points; results through out-parameters). */
+int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys,
+                          uint64_t prot, int *ret);
+int pt_unmap_kernel_range(pt_machine *m, uint64_t addr, uint64_t size);
+int pt_unmap_kernel_range_noflush(pt_machine *m, uint64_t addr, uint64_t size);
+int pt_pmd_set_huge(pt_machine *m, uint64_t va, uint64_t phys, uint64_t prot, int *ret);
+int pt_pud_set_huge(pt_machine *m, uint64_t va, uint64_t phys, uint64_t prot, int *ret);
+int pt_pmd_clear_huge(pt_machine *m, uint64_t va, int *ret);
+int pt_pud_clear_huge(pt_machine *m, uint64_t va, int *ret);
+int pt_pmd_free_pte_page(pt_machine *m, uint64_t va, int *ret);
+int pt_pud_free_pmd_page(pt_machine *m, uint64_t va, int *ret);
+int pt_flush_tlb_kernel_range(pt_machine *m, uint64_t start, uint64_t end);
+int pt_flush_tlb_all(pt_machine *m);
+
+/* Inspection. */
+int pt_walk(pt_machine *m, uint64_t va, pt_walk_result *out);
+size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out, size_t cap);
+size_t pt_ptdump(pt_machine *m, char *buf, size_t cap);
+void pt_census(pt_machine *m, pt_table_census *out);
+size_t pt_flush_count(const pt_machine *m);
+int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out);
+size_t pt_report_count(const pt_machine *m);
+int pt_report_get(const pt_machine *m, size_t i, pt_report *out);
+void pt_reports_clear(pt_machine *m);
+int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out);
+
+/* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps). */
+int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, double *ns_out);
+int pt_bench_ioremap(pt_machine *m, uint64_t addr, uint64_t size, uint64_t phys,
+                     uint64_t prot, int reps, double *ns_out);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * vmap.c - the kernel's huge ioremap and kernel-range unmap, ported step by step:
+ * lib/ioremap.c (v4.18, after 5e0fb5df2ee8 "x86/mm: Add TLB purge to free pmd/pte page
+ * interfaces") and mm/vmalloc.c's vunmap_page_range()/unmap_kernel_range() (v4.18).
+ *
+ * The kernel relies on a walking pointer (pmd++, pte++) and on "phys_addr -= addr" so that
+ * phys_addr + addr is the physical address of addr; the port keeps both idioms (unsigned
+ * wrap-around is well defined in C).
+ */
+#include "pgtable.h"
+
+static int ioremap_pmd_enabled(pt_machine *m) { return m->prof.ioremap_pmd_capable; }
+static int ioremap_pud_enabled(pt_machine *m) { return m->prof.ioremap_pud_capable; }
+static int ioremap_p4d_enabled(pt_machine *m) { (void)m; return 0; }   /* no 512 GiB pages */
+
+/* p4d_set_huge(): no 512 GiB pages, always 0 (arch/x86/mm/pgtable.c). */
+static int p4d_set_huge(pt_machine *m, p4d_t *p4d, uint64_t addr, uint64_t prot)
+{
+    (void)m; (void)p4d; (void)addr; (void)prot;
+    return 0;
+}
+
+/* lib/ioremap.c v4.18 ioremap_pte_range() */
+static int ioremap_pte_range(pt_machine *m, pmd_t *pmd, uint64_t addr, uint64_t end,
+                             uint64_t phys_addr, uint64_t prot)
+{
+    pte_t *pte;
+    uint64_t pfn = phys_addr >> PAGE_SHIFT;
+
+    pte = pte_alloc_kernel(m, pmd, addr);
+    if (!pte)
+        return -12;
+    do {
+        BUG_ON(m, !pte_none(*pte), "ioremap_pte_range", addr);
+        set_pte(m, pte, pfn_pte(pfn, prot));
+        pfn++;
+    } while (pte++, addr += PAGE_SIZE, addr != end);
+    return 0;
+}
+
+/* lib/ioremap.c v4.18 ioremap_pmd_range() */
+static int ioremap_pmd_range(pt_machine *m, pud_t *pud, uint64_t addr, uint64_t end,
+                             uint64_t phys_addr, uint64_t prot)
+{
+    pmd_t *pmd;
+    uint64_t next;
+
+    phys_addr -= addr;
+    pmd = pmd_alloc(m, pud, addr);
+    if (!pmd)
+        return -12;
+    do {
+        next = pmd_addr_end(addr, end);
+
+        if (ioremap_pmd_enabled(m) &&
+            ((next - addr) == PMD_SIZE) &&
+            IS_ALIGNED(phys_addr + addr, PMD_SIZE) &&
+            pmd_free_pte_page(m, pmd, addr)) {
+            if (pmd_set_huge(m, pmd, phys_addr + addr, prot))
+                continue;
+        }
+
+        if (ioremap_pte_range(m, pmd, addr, next, phys_addr + addr, prot))
+            return -12;
+    } while (pmd++, addr = next, addr != end);
+    return 0;
+}
+
+/* lib/ioremap.c v4.18 ioremap_pud_range() */
+static int ioremap_pud_range(pt_machine *m, p4d_t *p4d, uint64_t addr, uint64_t end,
+                             uint64_t phys_addr, uint64_t prot)
+{
+    pud_t *pud;
+    uint64_t next;
+
+    phys_addr -= addr;
+    pud = pud_alloc(m, p4d, addr);
+    if (!pud)
+        return -12;
+    do {
+        next = pud_addr_end(addr, end);
+
+        if (ioremap_pud_enabled(m) &&
+            ((next - addr) == PUD_SIZE) &&
+            IS_ALIGNED(phys_addr + addr, PUD_SIZE) &&
+            pud_free_pmd_page(m, pud, addr)) {
+            if (pud_set_huge(m, pud, phys_addr + addr, prot))
+                continue;
+        }
+
+        if (ioremap_pmd_range(m, pud, addr, next, phys_addr + addr, prot))
+            return -12;
+    } while (pud++, addr = next, addr != end);
+    return 0;
+}
+
+/* lib/ioremap.c v4.18 ioremap_p4d_range() */
+static int ioremap_p4d_range(pt_machine *m, pgd_t *pgd, uint64_t addr, uint64_t end,
+                             uint64_t phys_addr, uint64_t prot)
+{
+    p4d_t *p4d;
+    uint64_t next;
+
+    phys_addr -= addr;
+    p4d = p4d_alloc(m, pgd, addr);
+    if (!p4d)
+        return -12;
+    do {
+        next = p4d_addr_end(addr, end);
+
+        if (ioremap_p4d_enabled(m) &&
+            ((next - addr) == PGDIR_SIZE) &&
+            IS_ALIGNED(phys_addr + addr, PGDIR_SIZE)) {
+            if (p4d_set_huge(m, p4d, phys_addr + addr, prot))
+                continue;
+        }
+
+        if (ioremap_pud_range(m, p4d, addr, next, phys_addr + addr, prot))
+            return -12;
+    } while (p4d++, addr = next, addr != end);
+    return 0;
+}
+
+/* lib/ioremap.c v4.18 ioremap_page_range() */
+int ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys_addr,
+                       uint64_t prot)
+{
+    pgd_t *pgd;
+    uint64_t next;
+    int err;
+
+    BUG_ON(m, addr >= end, "ioremap_page_range", addr);
+
+    phys_addr -= addr;
+    pgd = pgd_offset_k(m, addr);
+    do {
+        next = pgd_addr_end(addr, end);
+        err = ioremap_p4d_range(m, pgd, addr, next, phys_addr + addr, prot);
+        if (err)
+            break;
+    } while (pgd++, addr = next, addr != end);
+
+    /* flush_cache_vmap(start, end): nothing to do on x86 */
+    return err;
+}
+
+/* mm/vmalloc.c v4.18 vunmap_pte_range() */
+static void vunmap_pte_range(pt_machine *m, pmd_t *pmd, uint64_t addr, uint64_t end)
+{
+    pte_t *pte = pte_offset_kernel(m, pmd, addr);
+    do {
+        pte_t ptent = ptep_get_and_clear(m, pte);
+        WARN_ON(m, !pte_none(ptent) && !pte_present(ptent), "vunmap_pte_range", addr);
+    } while (pte++, addr += PAGE_SIZE, addr != end);
+}
+
+/* mm/vmalloc.c v4.18 vunmap_pmd_range() */
+static void vunmap_pmd_range(pt_machine *m, pud_t *pud, uint64_t addr, uint64_t end)
+{
+    pmd_t *pmd = pmd_offset(m, pud, addr);
+    uint64_t next;
+    do {
+        next = pmd_addr_end(addr, end);
+        if (pmd_clear_huge(m, pmd))
+            continue;
+        if (pmd_none_or_clear_bad(m, pmd))
+            continue;
+        vunmap_pte_range(m, pmd, addr, next);
+    } while (pmd++, addr = next, addr != end);
+}
+
+/* mm/vmalloc.c v4.18 vunmap_pud_range() */
+static void vunmap_pud_range(pt_machine *m, p4d_t *p4d, uint64_t addr, uint64_t end)
+{
+    pud_t *pud = pud_offset(m, p4d, addr);
+    uint64_t next;
+    do {
+        next = pud_addr_end(addr, end);
+        if (pud_clear_huge(m, pud))
+            continue;
+        if (pud_none_or_clear_bad(m, pud))
+            continue;
+        vunmap_pmd_range(m, pud, addr, next);
+    } while (pud++, addr = next, addr != end);
+}
+
+/* mm/vmalloc.c v4.18 vunmap_p4d_range() */
+static void vunmap_p4d_range(pt_machine *m, pgd_t *pgd, uint64_t addr, uint64_t end)
+{
+    p4d_t *p4d = p4d_offset(pgd, addr);
+    uint64_t next;
+    do {
+        next = p4d_addr_end(addr, end);
+        if (p4d_clear_huge(m, p4d))
+            continue;
+        if (p4d_none_or_clear_bad(m, p4d))
+            continue;
+        vunmap_pud_range(m, p4d, addr, next);
+    } while (p4d++, addr = next, addr != end);
+}
+
+/* mm/vmalloc.c v4.18 vunmap_page_range() */
+static void vunmap_page_range(pt_machine *m, uint64_t addr, uint64_t end)
+{
+    pgd_t *pgd;
+    uint64_t next;
+
+    BUG_ON(m, addr >= end, "vunmap_page_range", addr);
+    pgd = pgd_offset_k(m, addr);
+    do {
+        next = pgd_addr_end(addr, end);
+        if (pgd_none(*pgd) || pgd_bad(*pgd))   /* pgd_none_or_clear_bad(): folded level */
+            continue;
+        vunmap_p4d_range(m, pgd, addr, next);
+    } while (pgd++, addr = next, addr != end);
+}
+
+/* mm/vmalloc.c v4.18 unmap_kernel_range_noflush() */
+void unmap_kernel_range_noflush(pt_machine *m, uint64_t addr, uint64_t size)
+{
+    vunmap_page_range(m, addr, addr + size);
+}
+
+/* mm/vmalloc.c v4.18 unmap_kernel_range(): clear leaves, never free tables, then flush. */
+void unmap_kernel_range(pt_machine *m, uint64_t addr, uint64_t size)
+{
+    uint64_t end = addr + size;
+
+    /* flush_cache_vunmap(addr, end): nothing to do on x86 */
+    vunmap_page_range(m, addr, end);
+    flush_tlb_kernel_range(m, addr, end);
+}

@@ -1,0 +1,566 @@
+"""The ``Machine``: emulated RAM, the page allocator, init_mm's page tables, CPUs, and the
+ported kernel functions that change them.
+
+This layer stays thin: it checks arguments (every bad input becomes a typed exception naming
+the argument and the rule), turns C results into Python objects and exceptions, and leaves
+all the work to the C core (``ptlib._ptlib``).
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+from . import errors, profiles
+from ._ptlib import ffi, lib
+from .cpu import CPU
+
+PAGE_SIZE = 4096
+PMD_SIZE = 1 << 21
+PUD_SIZE = 1 << 30
+PGDIR_SIZE = 1 << 39
+
+VMALLOC_START = 0xFFFFC90000000000
+VMALLOC_SIZE = 32 << 40
+VMALLOC_END = VMALLOC_START + VMALLOC_SIZE - 1     #: last byte, as the kernel's VMALLOC_END
+MAX_PHYS_BITS = 52                                 #: x86-64 MAXPHYADDR limit (4-level)
+
+# Leaf protections (arch/x86/include/asm/pgtable_types.h), 4 KiB pgprot form.
+_P, _RW, _US, _PWT, _PCD, _A, _D, _PAT, _G = (1 << b for b in range(9))
+_NX = 1 << 63
+PAGE_KERNEL_EXEC = _P | _RW | _D | _A | _G          #: __PAGE_KERNEL_EXEC
+PAGE_KERNEL = PAGE_KERNEL_EXEC | _NX                #: __PAGE_KERNEL
+PAGE_KERNEL_RO = (PAGE_KERNEL & ~_RW)               #: __PAGE_KERNEL_RO
+PAGE_KERNEL_IO = PAGE_KERNEL                        #: __PAGE_KERNEL_IO (write-back)
+PAGE_KERNEL_IO_NOCACHE = PAGE_KERNEL_IO | _PCD      #: UC- (PAT index 2)
+PAGE_KERNEL_NOCACHE = PAGE_KERNEL | _PCD | _PWT     #: UC (PAT index 3)
+PAGE_KERNEL_IO_WC = PAGE_KERNEL_IO | _PWT           #: WC (Linux's PAT index 1)
+_PROT_ALLOWED = 0x1FF | _NX                         # bits 0..8 and 63
+
+_PAGINGS = {"4level": lib.PT_PAGING_4LEVEL}
+_PAGINGS_PLANNED = ("5level", "pae")
+_LEVEL_NAMES = {lib.PT_LEVEL_PGD: "pgd", lib.PT_LEVEL_P4D: "p4d", lib.PT_LEVEL_PUD: "pud",
+                lib.PT_LEVEL_PMD: "pmd", lib.PT_LEVEL_PTE: "pte"}
+_OWNERS = {"pgd": lib.PT_OWNER_PGD, "p4d": lib.PT_OWNER_P4D, "pud": lib.PT_OWNER_PUD,
+           "pmd": lib.PT_OWNER_PMD, "pte": lib.PT_OWNER_PTE, "temp": lib.PT_OWNER_TEMP,
+           "data": lib.PT_OWNER_DATA}
+_REPORT_KINDS = {lib.PT_REPORT_KERNEL_BUG: "KernelBug",
+                 lib.PT_REPORT_KERNEL_WARNING: "KernelWarning",
+                 lib.PT_REPORT_BAD_PAGE_STATE: "BadPageState"}
+_MTRR_TYPES = {"UC": 0, "WC": 1, "WT": 4, "WP": 5, "WB": 6}
+ENOMEM = 12
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A software walk of init_mm's tables for one va (what the MMU would resolve)."""
+
+    va: int
+    pa: Optional[int]                 #: physical address of va, None if not mapped
+    page_size: Optional[int]          #: 4096, 2 MiB or 1 GiB, None if not mapped
+    level: Optional[str]              #: leaf level "pte", "pmd", "pud", or None
+    entries: list[tuple[str, int]]    #: (level name, raw value) of each entry read, root first
+    prot: Optional[int] = None        #: leaf flags in 4 KiB pgprot form (PAT bit 7, no PSE)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One leaf: its va (the leaf's start), pa, size and prot (4 KiB pgprot form)."""
+
+    va: int
+    pa: int
+    size: int
+    prot: int
+
+
+@dataclass(frozen=True)
+class PageStats:
+    """Allocator statistics (frames of 4 KiB)."""
+
+    allocated: int                    #: frames allocated now
+    by_owner: dict[str, int]          #: allocated now, by owner
+    allocs: int                       #: allocations since creation
+    frees: int                        #: frees since creation
+    failed: int                       #: failed allocations (injected or RAM limit)
+    peak: int                         #: most frames allocated at once
+    free: int = 0                     #: frames that can still be allocated
+    ram_pages: int = 0                #: frames of RAM (frame 0 is reserved)
+    allocs_by_site: dict[str, int] = field(default_factory=dict)
+    frees_by_site: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Flush:
+    """One kernel TLB flush: the range as passed (end exclusive), full or per page, CPUs."""
+
+    op: int
+    start: int
+    end: int
+    full: bool
+    cpus: tuple[int, ...]
+
+    @property
+    def pages(self) -> int:
+        """INVLPGs each CPU ran for this flush (0 for a full flush)."""
+        if self.full:
+            return 0
+        return max(0, -(-(self.end - self.start) // PAGE_SIZE))
+
+
+@dataclass(frozen=True)
+class Report:
+    """A recorded kernel BUG/WARN or sanitizer finding."""
+
+    kind: str                         #: exception class name, e.g. "KernelBug"
+    message: str
+    op: int                           #: operation number at detection
+    cpu: Optional[int]
+    va: int
+    pfn: int
+    profile: str
+    site: str = ""                    #: kernel function (or check) that reported
+
+    def exception(self) -> errors.PtlibError:
+        """The exception this report stands for."""
+        cls = getattr(errors, self.kind, errors.PtlibError)
+        return cls(self.message, self)
+
+
+def _check_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected int, got {type(value).__name__}")
+    return value
+
+
+def _check_u64(name: str, value: object) -> int:
+    v = _check_int(name, value)
+    if not 0 <= v < 1 << 64:
+        raise errors.InvalidArgument(f"{name}: {v:#x} is not a 64-bit unsigned value")
+    return v
+
+
+def _canonical(va: int) -> bool:
+    top = va >> 47
+    return top == 0 or top == (1 << 17) - 1
+
+
+class Machine:
+    """An emulated x86 machine running a ported Linux kernel profile.
+
+    ``Machine(paging="4level", cpus=1, kernel="v4.18", seed=0, ram_pages=65536, **knobs)``:
+    ``kernel`` names a profile (``ptlib.profiles.names()``); ``knobs`` override single knobs
+    of it; ``ram_pages`` is the RAM size in 4 KiB frames (a limit that makes allocations
+    fail like GFP_KERNEL under OOM).  Only 4-level paging is implemented so far.
+    """
+
+    def __init__(self, paging: str = "4level", cpus: int = 1, kernel: str = "v4.18",
+                 seed: int = 0, ram_pages: int = 65536, **knobs: Any) -> None:
+        if not isinstance(paging, str):
+            raise TypeError(f"paging: expected str, got {type(paging).__name__}")
+        if paging in _PAGINGS_PLANNED:
+            raise errors.InvalidArgument(
+                f"paging: {paging!r} is not implemented yet; available: {sorted(_PAGINGS)}")
+        if paging not in _PAGINGS:
+            raise errors.InvalidArgument(
+                f"paging: unknown mode {paging!r}; known: {sorted(_PAGINGS)}")
+        _check_int("cpus", cpus)
+        if not 1 <= cpus <= lib.PT_MAX_CPUS:
+            raise errors.InvalidArgument(f"cpus: {cpus} is not in 1..{lib.PT_MAX_CPUS}")
+        if not isinstance(kernel, str):
+            raise TypeError(f"kernel: expected str, got {type(kernel).__name__}")
+        if kernel not in profiles.names():
+            raise errors.InvalidArgument(
+                f"kernel: unknown profile {kernel!r}; known: {profiles.names()}")
+        _check_u64("seed", seed)
+        _check_int("ram_pages", ram_pages)
+        if not 16 <= ram_pages <= 1 << 26:
+            raise errors.InvalidArgument(f"ram_pages: {ram_pages} is not in 16..{1 << 26}")
+        prof = dict(profiles.get(kernel).knobs)
+        for name, value in knobs.items():
+            if name not in profiles.KNOBS:
+                raise errors.InvalidArgument(
+                    f"{name}: not a Machine argument nor a profile knob; knobs: "
+                    f"{sorted(profiles.KNOBS)}")
+            if not isinstance(value, (bool, int)) or value not in (0, 1):
+                raise errors.InvalidArgument(f"{name}: knob values are True or False")
+            prof[name] = bool(value)
+
+        cfg = ffi.new("pt_config *")
+        cfg.paging = _PAGINGS[paging]
+        cfg.ncpus = cpus
+        cfg.ram_pages = ram_pages
+        cfg.seed = seed
+        for name, value in prof.items():
+            setattr(cfg.profile, name, int(value))
+        err = ffi.new("char[256]")
+        raw = lib.pt_machine_new(cfg, err, 256)
+        if raw == ffi.NULL:
+            raise errors.InvalidArgument(ffi.string(err).decode())
+        self._m = ffi.gc(raw, lib.pt_machine_free)
+        self.paging = paging
+        self.kernel = kernel
+        self.profile = kernel
+        self.knobs: dict[str, bool] = prof
+        self.seed = seed
+        self.cpus: list[CPU] = [CPU(self, i) for i in range(cpus)]
+
+    def __repr__(self) -> str:
+        return (f"Machine(paging={self.paging!r}, cpus={len(self.cpus)}, "
+                f"kernel={self.kernel!r}, op={self.op})")
+
+    # ---- state ----
+
+    @property
+    def root(self) -> int:
+        """Physical address of init_mm's PGD."""
+        return int(lib.pt_root(self._m))
+
+    @property
+    def op(self) -> int:
+        """The number of the last operation (every kernel function call is one)."""
+        return int(lib.pt_op(self._m))
+
+    # ---- argument checks ----
+
+    def _check_range(self, start: object, end: object, *, area: str = "vmalloc") -> tuple[int, int]:
+        s = _check_u64("start", start)
+        e = _check_u64("end", end)
+        for name, v in (("start", s), ("end", e)):
+            if v % PAGE_SIZE:
+                raise errors.InvalidArgument(f"{name}: {v:#x} is not page aligned (4096)")
+        if not _canonical(s):
+            raise errors.InvalidArgument(f"start: {s:#x} is not a canonical 4-level address")
+        if e <= s:
+            raise errors.InvalidArgument(
+                f"end: {e:#x} must be above start {s:#x} (the range is empty or reversed)")
+        if area == "vmalloc" and not (VMALLOC_START <= s and e - 1 <= VMALLOC_END):
+            raise errors.InvalidArgument(
+                f"start/end: [{s:#x}, {e:#x}) is outside the vmalloc area "
+                f"[{VMALLOC_START:#x}, {VMALLOC_END + 1:#x})")
+        return s, e
+
+    @staticmethod
+    def _check_phys(phys: object, size: int, align: int = PAGE_SIZE, name: str = "phys") -> int:
+        p = _check_u64(name, phys)
+        if p % align:
+            raise errors.InvalidArgument(f"{name}: {p:#x} is not aligned to {align:#x}")
+        if p + size > 1 << MAX_PHYS_BITS:
+            raise errors.InvalidArgument(
+                f"{name}: [{p:#x}, {p + size:#x}) goes beyond the {MAX_PHYS_BITS}-bit "
+                "physical address limit")
+        return p
+
+    @staticmethod
+    def _check_prot(prot: object) -> int:
+        p = _check_u64("prot", prot)
+        if p & ~_PROT_ALLOWED:
+            raise errors.InvalidArgument(
+                f"prot: {p:#x} has bits outside the flags (0..8 and 63 NX): "
+                f"{p & ~_PROT_ALLOWED:#x}")
+        return p
+
+    def _check_va(self, va: object, align: int) -> int:
+        v = _check_u64("va", va)
+        if not _canonical(v):
+            raise errors.InvalidArgument(f"va: {v:#x} is not a canonical 4-level address")
+        if v % align:
+            raise errors.InvalidArgument(f"va: {v:#x} is not aligned to {align:#x}")
+        return v
+
+    # ---- results ----
+
+    def _status(self, status: int, what: str, va: int = 0) -> None:
+        if status == lib.PT_OK:
+            return
+        if status == lib.PT_EBUG:
+            rep = self._report(lib.pt_report_count(self._m) - 1)
+            raise errors.KernelBug(rep.message, rep)
+        if status == lib.PT_ENOTABLE:
+            raise errors.InvalidArgument(
+                f"va: no table at the level {what} works on covers {va:#x} "
+                "(a table above it is missing or is a leaf)")
+        raise errors.InvalidArgument(f"{what}: rejected by the core (status {status})")
+
+    # ---- the kernel port ----
+
+    def ioremap_page_range(self, start: int, end: int, phys: int,
+                           prot: int = PAGE_KERNEL_IO) -> int:
+        """lib/ioremap.c ``ioremap_page_range(start, end, phys, prot)``.
+
+        Maps [start, end) of the vmalloc area to phys with the largest leaves the profile
+        allows.  Returns 0; raises ``OutOfMemory`` on -ENOMEM (what was mapped before the
+        failure stays, as in the kernel) and ``KernelBug`` on the PTE walk's BUG_ON.
+        """
+        s, e = self._check_range(start, end)
+        p = self._check_phys(phys, e - s)
+        pr = self._check_prot(prot)
+        ret = ffi.new("int *")
+        self._status(lib.pt_ioremap_page_range(self._m, s, e, p, pr, ret), "ioremap_page_range")
+        if ret[0] == -ENOMEM:
+            raise errors.OutOfMemory(
+                f"ioremap_page_range({s:#x}, {e:#x}): -ENOMEM (page-table allocation failed)")
+        return int(ret[0])
+
+    def unmap_kernel_range(self, addr: int, size: int) -> None:
+        """mm/vmalloc.c (v4.18) ``unmap_kernel_range(addr, size)``: clear leaves, flush."""
+        self.vunmap_range(addr, _check_u64("size", size) + _check_u64("addr", addr))
+
+    def vunmap_range(self, start: int, end: int) -> None:
+        """Unmap [start, end): clear the leaves (huge ones whole), never free tables, then
+        ``flush_tlb_kernel_range(start, end)``.  In v4.18 this is ``unmap_kernel_range``;
+        ``vunmap_range`` is its v5.13 name."""
+        s, e = self._check_range(start, end)
+        self._status(lib.pt_unmap_kernel_range(self._m, s, e - s), "vunmap_range")
+
+    def vunmap_range_noflush(self, start: int, end: int) -> None:
+        """Like :meth:`vunmap_range` without the flush (``unmap_kernel_range_noflush``)."""
+        s, e = self._check_range(start, end)
+        self._status(lib.pt_unmap_kernel_range_noflush(self._m, s, e - s),
+                     "vunmap_range_noflush")
+
+    def _one_entry(self, fn: Any, what: str, va: int, align: int, *args: int) -> int:
+        v = self._check_va(va, align)
+        ret = ffi.new("int *")
+        self._status(fn(self._m, v, *args, ret), what, v)
+        return int(ret[0])
+
+    def pmd_set_huge(self, va: int, phys: int, prot: int = PAGE_KERNEL_IO) -> int:
+        """``pmd_set_huge()`` on the PMD entry of va: 1 if a 2 MiB leaf was set, 0 if refused
+        (a present non-leaf entry, or a non-uniform MTRR range that is not WB)."""
+        p = self._check_phys(phys, PMD_SIZE, PMD_SIZE)
+        return self._one_entry(lib.pt_pmd_set_huge, "pmd_set_huge", va, PMD_SIZE, p,
+                               self._check_prot(prot))
+
+    def pud_set_huge(self, va: int, phys: int, prot: int = PAGE_KERNEL_IO) -> int:
+        """``pud_set_huge()`` on the PUD entry of va: 1 if a 1 GiB leaf was set, 0 if refused."""
+        p = self._check_phys(phys, PUD_SIZE, PUD_SIZE)
+        return self._one_entry(lib.pt_pud_set_huge, "pud_set_huge", va, PUD_SIZE, p,
+                               self._check_prot(prot))
+
+    def pmd_clear_huge(self, va: int) -> int:
+        """``pmd_clear_huge()``: 1 if the PMD entry of va was a leaf and was cleared."""
+        return self._one_entry(lib.pt_pmd_clear_huge, "pmd_clear_huge", va, PMD_SIZE)
+
+    def pud_clear_huge(self, va: int) -> int:
+        """``pud_clear_huge()``: 1 if the PUD entry of va was a leaf and was cleared."""
+        return self._one_entry(lib.pt_pud_clear_huge, "pud_clear_huge", va, PUD_SIZE)
+
+    def pmd_free_pte_page(self, va: int) -> int:
+        """``pmd_free_pte_page(pmd, va)`` as the profile has it (v4.18: clear the PMD entry,
+        flush [va, va+PAGE_SIZE-1], free the PTE table; 1 on success or none)."""
+        return self._one_entry(lib.pt_pmd_free_pte_page, "pmd_free_pte_page", va, PMD_SIZE)
+
+    def pud_free_pmd_page(self, va: int) -> int:
+        """``pud_free_pmd_page(pud, va)`` as the profile has it (v4.18: temporary page, clear
+        512 PMDs and the PUD, one flush, free PTE tables, temp page, PMD table; 0 with
+        nothing changed if the temporary page cannot be allocated)."""
+        return self._one_entry(lib.pt_pud_free_pmd_page, "pud_free_pmd_page", va, PUD_SIZE)
+
+    def flush_tlb_kernel_range(self, start: int, end: int) -> None:
+        """arch/x86/mm/tlb.c ``flush_tlb_kernel_range(start, end)`` (end exclusive; more than
+        33 pages is a full flush on every CPU, else one INVLPG per page on every CPU)."""
+        s = _check_u64("start", start)
+        e = _check_u64("end", end)
+        if e < s:
+            raise errors.InvalidArgument(f"end: {e:#x} is below start {s:#x}")
+        self._status(lib.pt_flush_tlb_kernel_range(self._m, s, e), "flush_tlb_kernel_range")
+
+    def flush_tlb_all(self) -> None:
+        """arch/x86/mm/tlb.c ``flush_tlb_all()``: a full flush on every CPU."""
+        self._status(lib.pt_flush_tlb_all(self._m), "flush_tlb_all")
+
+    # ---- MTRRs ----
+
+    def add_mtrr(self, base: int, size: int, type: str = "UC") -> None:
+        """Add a variable-range MTRR [base, base+size) of ``type`` ("UC", "WC", "WT", "WP",
+        "WB").  With none (the default), MTRRs are off and every range is uniform."""
+        b = self._check_phys(base, 0, PAGE_SIZE, "base")
+        sz = _check_u64("size", size)
+        if sz == 0 or sz % PAGE_SIZE or b + sz > 1 << MAX_PHYS_BITS:
+            raise errors.InvalidArgument(
+                f"size: {sz:#x} must be a non-zero multiple of 4096 within the physical limit")
+        if type not in _MTRR_TYPES:
+            raise errors.InvalidArgument(f"type: {type!r} is not one of {sorted(_MTRR_TYPES)}")
+        if lib.pt_mtrr_add(self._m, b, sz, _MTRR_TYPES[type]) != lib.PT_OK:
+            raise errors.InvalidArgument(f"base: no room for another MTRR (at most {lib.PT_MAX_MTRR})")
+
+    # ---- RAM and allocator ----
+
+    def read_phys(self, pa: int, n: int) -> bytes:
+        """n bytes of emulated RAM at physical address pa."""
+        a = _check_u64("pa", pa)
+        k = _check_int("n", n)
+        if k < 0:
+            raise errors.InvalidArgument(f"n: {k} is negative")
+        buf = ffi.new("uint8_t[]", max(k, 1))
+        if lib.pt_read_phys(self._m, a, buf, k) != lib.PT_OK:
+            raise errors.InvalidArgument(
+                f"pa: [{a:#x}, {a + k:#x}) is not inside RAM (0..{self.pages.ram_pages * PAGE_SIZE:#x})")
+        return bytes(ffi.buffer(buf, k))
+
+    def write_phys(self, pa: int, data: bytes) -> None:
+        """Write bytes into emulated RAM at physical address pa (tests: the attacker page)."""
+        a = _check_u64("pa", pa)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
+        raw = bytes(data)
+        if lib.pt_write_phys(self._m, a, raw, len(raw)) != lib.PT_OK:
+            raise errors.InvalidArgument(f"pa: [{a:#x}, {a + len(raw):#x}) is not inside RAM")
+
+    def alloc_page(self) -> int:
+        """Allocate a data frame and return its physical address (LIFO: the most recently
+        freed frame comes back first).  ``OutOfMemory`` if none can be had."""
+        pa = ffi.new("uint64_t *")
+        if lib.pt_alloc_data_page(self._m, pa) != lib.PT_OK:
+            raise errors.OutOfMemory("alloc_page: no free frame (RAM limit or injected failure)")
+        return int(pa[0])
+
+    def free_page(self, pa: int) -> None:
+        """Free a data frame obtained from :meth:`alloc_page`."""
+        a = _check_u64("pa", pa)
+        info = self.frame(a // PAGE_SIZE) if a % PAGE_SIZE == 0 else None
+        if info is None or info["state"] != "allocated" or info["owner"] != "data":
+            raise errors.InvalidArgument(f"pa: {a:#x} is not an allocated data frame")
+        lib.pt_free_data_page(self._m, a)
+
+    def frame(self, pfn: int) -> Optional[dict[str, Any]]:
+        """Metadata of frame pfn (state, owner, allocating/freeing op and site), None if
+        pfn is not RAM."""
+        p = _check_u64("pfn", pfn)
+        fi = ffi.new("pt_frame_info *")
+        if lib.pt_frame_info_get(self._m, p, fi) != lib.PT_OK:
+            return None
+        states = {lib.PT_FRAME_FREE: "free", lib.PT_FRAME_ALLOCATED: "allocated",
+                  lib.PT_FRAME_RESERVED: "reserved"}
+        return {"state": states[fi.state], "owner": ffi.string(lib.pt_owner_name(fi.owner)).decode(),
+                "alloc_op": int(fi.alloc_op), "alloc_site": _site(fi.alloc_site),
+                "free_op": int(fi.free_op), "free_site": _site(fi.free_site)}
+
+    @property
+    def pages(self) -> PageStats:
+        """Allocator statistics (``PageStats``)."""
+        st = ffi.new("pt_stats *")
+        lib.pt_get_stats(self._m, st)
+        return PageStats(
+            allocated=int(st.allocated),
+            by_owner={name: int(st.by_owner[i]) for name, i in _OWNERS.items()},
+            allocs=int(st.allocs), frees=int(st.frees), failed=int(st.failed),
+            peak=int(st.peak), free=int(st.free), ram_pages=int(st.ram_pages),
+            allocs_by_site={_site(i): int(st.allocs_by_site[i])
+                            for i in range(lib.PT_NR_SITES) if st.allocs_by_site[i]},
+            frees_by_site={_site(i): int(st.frees_by_site[i])
+                           for i in range(lib.PT_NR_SITES) if st.frees_by_site[i]},
+        )
+
+    def fail_nth(self, n: int) -> None:
+        """Make the n-th next page allocation fail (1 = the very next; 0 = off), like
+        /proc/self/fail-nth.  Every allocation attempt counts down, whatever its site."""
+        k = _check_int("n", n)
+        if k < 0:
+            raise errors.InvalidArgument(f"n: {k} is negative")
+        lib.pt_fail_nth(self._m, k)
+
+    @contextlib.contextmanager
+    def failing_nth(self, n: int) -> Iterator[None]:
+        """Context manager: :meth:`fail_nth` inside, off again on exit."""
+        self.fail_nth(n)
+        try:
+            yield
+        finally:
+            lib.pt_fail_nth(self._m, 0)
+
+    # ---- inspection ----
+
+    def walk(self, va: int) -> Walk:
+        """Software walk of init_mm's tables for va (present and PS bits decide, as the MMU)."""
+        v = _check_u64("va", va)
+        if not _canonical(v):
+            raise errors.InvalidArgument(f"va: {v:#x} is not a canonical 4-level address")
+        w = ffi.new("pt_walk_result *")
+        lib.pt_walk(self._m, v, w)
+        entries = [(_LEVEL_NAMES[w.levels[i]], int(w.entries[i])) for i in range(w.nentries)]
+        if w.leaf_level == 0:
+            return Walk(v, None, None, None, entries)
+        return Walk(v, int(w.pa), int(w.page_size), _LEVEL_NAMES[w.leaf_level], entries,
+                    int(w.prot))
+
+    def translate(self, va: int) -> Optional[int]:
+        """Physical address of va by a software walk, None if unmapped."""
+        return self.walk(va).pa
+
+    def mappings(self, start: int = VMALLOC_START, end: int = VMALLOC_END + 1) -> list[Mapping]:
+        """The leaves overlapping [start, end), one ``Mapping`` each, in va order."""
+        s = _check_u64("start", start)
+        e = _check_int("end", end)
+        if not 0 < e <= 1 << 64 or e <= s:
+            raise errors.InvalidArgument(f"end: {e:#x} must be above start {s:#x}")
+        e = min(e, (1 << 64) - 1)
+        cap = 256
+        while True:
+            buf = ffi.new("pt_mapping[]", cap)
+            n = lib.pt_mappings(self._m, s, e, buf, cap)
+            if n <= cap:
+                return [Mapping(int(buf[i].va), int(buf[i].pa), int(buf[i].size),
+                                int(buf[i].prot)) for i in range(n)]
+            cap = n
+
+    def ptdump(self) -> str:
+        """init_mm's tables in the format of /sys/kernel/debug/page_tables/kernel."""
+        need = lib.pt_ptdump(self._m, ffi.NULL, 0)
+        buf = ffi.new("char[]", need)
+        lib.pt_ptdump(self._m, buf, need)
+        return ffi.string(buf).decode()
+
+    def reachable_tables(self) -> dict[str, int]:
+        """Table pages reachable from the root through present non-leaf entries, by level
+        (plus "bad_pointers": table entries pointing outside RAM)."""
+        c = ffi.new("pt_table_census *")
+        lib.pt_census(self._m, c)
+        out = {"pgd": int(c.by_level[lib.PT_LEVEL_PGD]), "pud": int(c.by_level[lib.PT_LEVEL_PUD]),
+               "pmd": int(c.by_level[lib.PT_LEVEL_PMD]), "pte": int(c.by_level[lib.PT_LEVEL_PTE])}
+        out["bad_pointers"] = int(c.bad_pointers)
+        return out
+
+    def leaked_tables(self) -> dict[str, int]:
+        """Allocated table pages minus reachable ones, by level (all zero when nothing leaks)."""
+        reach = self.reachable_tables()
+        owned = self.pages.by_owner
+        return {lvl: owned[lvl] - reach[lvl] for lvl in ("pgd", "pud", "pmd", "pte")}
+
+    @property
+    def flushes(self) -> list[Flush]:
+        """Every kernel TLB flush so far, in order."""
+        out = []
+        ev = ffi.new("pt_flush_event *")
+        for i in range(lib.pt_flush_count(self._m)):
+            lib.pt_flush_get(self._m, i, ev)
+            cpus = tuple(c for c in range(len(self.cpus)) if ev.cpumask >> c & 1)
+            out.append(Flush(int(ev.op), int(ev.start), int(ev.end), bool(ev.full), cpus))
+        return out
+
+    def _report(self, i: int) -> Report:
+        r = ffi.new("pt_report *")
+        lib.pt_report_get(self._m, i, r)
+        return Report(kind=_REPORT_KINDS.get(r.kind, "PtlibError"),
+                      message=ffi.string(r.message).decode(errors="replace"),
+                      op=int(r.op), cpu=None if r.cpu < 0 else int(r.cpu), va=int(r.va),
+                      pfn=int(r.pfn), profile=self.kernel,
+                      site=ffi.string(r.site).decode(errors="replace"))
+
+    @property
+    def reports(self) -> list[Report]:
+        """Every report recorded so far (kernel BUGs and WARNs, bad page states)."""
+        return [self._report(i) for i in range(lib.pt_report_count(self._m))]
+
+    def clear_reports(self) -> None:
+        """Forget the recorded reports."""
+        lib.pt_reports_clear(self._m)
+
+    def check(self) -> None:
+        """Raise the first recorded report as its exception class; nothing if none."""
+        if lib.pt_report_count(self._m):
+            raise self._report(0).exception()
+
+
+def _site(i: int) -> str:
+    return ffi.string(lib.pt_site_name(i)).decode()
