@@ -303,7 +303,12 @@ class Machine:
 
     def unmap_kernel_range(self, addr: int, size: int) -> None:
         """mm/vmalloc.c (v4.18) ``unmap_kernel_range(addr, size)``: clear leaves, flush."""
-        self.vunmap_range(addr, _check_u64("size", size) + _check_u64("addr", addr))
+        sz, a = _check_u64("size", size), _check_u64("addr", addr)
+        try:
+            self._check_range(a, a + sz)
+        except errors.InvalidArgument as exc:
+            raise errors.InvalidArgument(f"addr/size: {exc}") from None
+        self.vunmap_range(a, a + sz)
 
     def vunmap_range(self, start: int, end: int) -> None:
         """Unmap [start, end): clear the leaves (huge ones whole), never free tables, then
@@ -361,8 +366,13 @@ class Machine:
         33 pages is a full flush on every CPU, else one INVLPG per page on every CPU)."""
         s = _check_u64("start", start)
         e = _check_u64("end", end)
+        if not _canonical(s):
+            raise errors.InvalidArgument(f"start: {s:#x} is not a canonical 4-level address")
         if e < s:
             raise errors.InvalidArgument(f"end: {e:#x} is below start {s:#x}")
+        if (1 << 64) - PAGE_SIZE < e < (1 << 64) - 1:
+            raise errors.InvalidArgument(
+                f"end: {e:#x} is inside the last page; use {(1 << 64) - 1:#x} (TLB_FLUSH_ALL)")
         self._status(lib.pt_flush_tlb_kernel_range(self._m, s, e), "flush_tlb_kernel_range")
 
     def flush_tlb_all(self) -> None:
@@ -379,6 +389,8 @@ class Machine:
         if sz == 0 or sz % PAGE_SIZE or b + sz > 1 << MAX_PHYS_BITS:
             raise errors.InvalidArgument(
                 f"size: {sz:#x} must be a non-zero multiple of 4096 within the physical limit")
+        if not isinstance(type, str):
+            raise TypeError(f"type: expected str, got {type.__class__.__name__}")
         if type not in _MTRR_TYPES:
             raise errors.InvalidArgument(f"type: {type!r} is not one of {sorted(_MTRR_TYPES)}")
         if lib.pt_mtrr_add(self._m, b, sz, _MTRR_TYPES[type]) != lib.PT_OK:
@@ -392,6 +404,9 @@ class Machine:
         k = _check_int("n", n)
         if k < 0:
             raise errors.InvalidArgument(f"n: {k} is negative")
+        if a + k > self.pages.ram_pages * PAGE_SIZE:
+            raise errors.InvalidArgument(
+                f"pa/n: [{a:#x}, {a + k:#x}) is not inside RAM (0..{self.pages.ram_pages * PAGE_SIZE:#x})")
         buf = ffi.new("uint8_t[]", max(k, 1))
         if lib.pt_read_phys(self._m, a, buf, k) != lib.PT_OK:
             raise errors.InvalidArgument(
@@ -458,6 +473,8 @@ class Machine:
         k = _check_int("n", n)
         if k < 0:
             raise errors.InvalidArgument(f"n: {k} is negative")
+        if k >= 1 << 64:
+            raise errors.InvalidArgument(f"n: {k:#x} is not a 64-bit unsigned value")
         lib.pt_fail_nth(self._m, k)
 
     @contextlib.contextmanager
@@ -494,6 +511,11 @@ class Machine:
         e = _check_int("end", end)
         if not 0 < e <= 1 << 64 or e <= s:
             raise errors.InvalidArgument(f"end: {e:#x} must be above start {s:#x}")
+        if not _canonical(s):
+            raise errors.InvalidArgument(f"start: {s:#x} is not a canonical 4-level address")
+        if not _canonical(e - 1) or (e - 1) >> 63 != s >> 63:
+            raise errors.InvalidArgument(
+                f"end: [{s:#x}, {e:#x}) reaches into the non-canonical hole")
         e = min(e, (1 << 64) - 1)
         cap = 256
         while True:
