@@ -1,0 +1,6 @@
+"""``python -m ptlib``: the ``ptlib`` command (``demo`` when no subcommand is given)."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
