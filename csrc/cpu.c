@@ -1,21 +1,528 @@
 /*
- * cpu.c - the per-CPU layer: what one emulated CPU does when the kernel flushes.
- * For now a CPU counts the invalidations it executes; the TLB, the paging-structure
- * caches and the walker that these invalidations act on are the next layer (issue 3).
+ * cpu.c - the emulated x86-64 CPUs: CR3/CR4, TLBs, paging-structure caches, the walker,
+ * page faults, and the invalidation instructions, as the Intel SDM Vol. 3A 4.10 describes
+ * them.  The kernel's flushes (tlbflush.c) end here: __flush_tlb_one_kernel() is INVLPG,
+ * __flush_tlb_all() is a CR4.PGE toggle (or a CR3 reload without PGE).
+ *
+ * Caches are set-associative (up to 4 ways, power-of-two sets) with a per-set round-robin
+ * victim, so replacement is deterministic.  Hot paths allocate nothing.
  */
+#include <stdlib.h>
+#include <string.h>
 #include "pgtable.h"
 
-/* arch/x86/include/asm/tlbflush.h __flush_tlb_one_kernel(): INVLPG of one kernel page. */
-void __flush_tlb_one_kernel(pt_machine *m, int cpu, uint64_t addr)
+static const uint32_t tlb_shift[NR_TLB] = { 12, 21, 30 };
+static const uint32_t psc_shift[NR_PSC] = { 39, 30, 21 };
+static const int tlb_level[NR_TLB] = { PT_LEVEL_PTE, PT_LEVEL_PMD, PT_LEVEL_PUD };
+static const int psc_level[NR_PSC] = { PT_LEVEL_PGD, PT_LEVEL_PUD, PT_LEVEL_PMD };
+
+/* ---- set-associative caches ---- */
+
+static int cache_init(struct pt_cache *c, uint32_t entries, uint32_t shift)
 {
-    (void)addr;
-    m->cpus[cpu].stats.invlpg++;
+    memset(c, 0, sizeof(*c));
+    c->shift = shift;
+    if (!entries)
+        return 0;
+    c->ways = entries < 4 ? entries : 4;
+    c->nsets = entries / c->ways;
+    if (c->nsets * c->ways != entries || (c->nsets & (c->nsets - 1)))
+        return -1;
+    c->e = calloc(entries, sizeof(*c->e));
+    c->next = calloc(c->nsets, 1);
+    return (c->e && c->next) ? 0 : -1;
 }
 
-/* arch/x86/include/asm/tlbflush.h __flush_tlb_all(): CR4.PGE toggle (or CR3 write). */
-void __flush_tlb_all(pt_machine *m, int cpu)
+static void cache_free(struct pt_cache *c)
 {
-    m->cpus[cpu].stats.full_flushes++;
+    free(c->e);
+    free(c->next);
+    c->e = NULL;
+    c->next = NULL;
+}
+
+static inline struct pt_centry *cache_set(const struct pt_cache *c, uint64_t tag)
+{
+    return c->e + (tag & (c->nsets - 1)) * c->ways;
+}
+
+static inline struct pt_centry *cache_lookup(const struct pt_cache *c, uint64_t tag,
+                                             uint32_t pcid, int global_ok)
+{
+    if (!c->nsets)
+        return NULL;
+    struct pt_centry *set = cache_set(c, tag);
+    for (uint32_t w = 0; w < c->ways; w++) {
+        struct pt_centry *e = &set[w];
+        if ((e->flags & CE_VALID) && e->tag == tag &&
+            (e->pcid == pcid || (global_ok && (e->flags & CE_GLOBAL))))
+            return e;
+    }
+    return NULL;
+}
+
+static inline void cache_insert(struct pt_cache *c, uint64_t tag, uint64_t pa, uint32_t pcid,
+                                uint32_t flags)
+{
+    if (!c->nsets)
+        return;
+    uint64_t si = tag & (c->nsets - 1);
+    struct pt_centry *set = c->e + si * c->ways, *victim = NULL;
+    for (uint32_t w = 0; w < c->ways; w++) {
+        struct pt_centry *e = &set[w];
+        if ((e->flags & CE_VALID) && e->tag == tag && e->pcid == pcid) {
+            victim = e;
+            break;
+        }
+        if (!victim && !(e->flags & CE_VALID))
+            victim = e;
+    }
+    if (!victim)
+        victim = &set[c->next[si]++ % c->ways];
+    *victim = (struct pt_centry){ tag, pa, pcid, flags | CE_VALID };
+}
+
+/* Drop entries of one tag: those of pcid (if keep_global, only non-global ones), and, when
+ * drop_global, global ones of any pcid. */
+static void cache_drop_tag(struct pt_cache *c, uint64_t tag, uint32_t pcid, int drop_global)
+{
+    if (!c->nsets)
+        return;
+    struct pt_centry *set = cache_set(c, tag);
+    for (uint32_t w = 0; w < c->ways; w++) {
+        struct pt_centry *e = &set[w];
+        if (!(e->flags & CE_VALID) || e->tag != tag)
+            continue;
+        int global = (e->flags & CE_GLOBAL) != 0;
+        if ((global && drop_global) || (!global && e->pcid == pcid))
+            e->flags = 0;
+    }
+}
+
+/* Drop every entry matching: pcid (or any if all_pcids), and non-global unless with_global. */
+static void cache_drop(struct pt_cache *c, uint32_t pcid, int all_pcids, int with_global)
+{
+    uint64_t n = (uint64_t)c->nsets * c->ways;
+    for (uint64_t i = 0; i < n; i++) {
+        struct pt_centry *e = &c->e[i];
+        if (!(e->flags & CE_VALID))
+            continue;
+        if ((e->flags & CE_GLOBAL) && !with_global)
+            continue;
+        if (all_pcids || e->pcid == pcid || (e->flags & CE_GLOBAL))
+            e->flags = 0;
+    }
+}
+
+/* ---- machine setup ---- */
+
+int pt_cpus_init(pt_machine *m, const pt_config *cfg)
+{
+    for (int i = 0; i < m->ncpus; i++) {
+        struct pt_cpu *cpu = &m->cpus[i];
+        cpu->cr3_root = m->pgd_pa;
+        cpu->pcid = 0;
+        cpu->pge = 1;
+        cpu->pcide = 0;
+        for (int s = 0; s < NR_TLB; s++)
+            if (cache_init(&cpu->tlb[s], cfg->tlb_entries[s], tlb_shift[s]))
+                return -1;
+        for (int s = 0; s < NR_PSC; s++)
+            if (cache_init(&cpu->psc[s], cfg->psc_entries[s], psc_shift[s]))
+                return -1;
+        san_slot_switch(m, i, 0, 1);
+    }
+    return 0;
+}
+
+void pt_cpus_free(pt_machine *m)
+{
+    for (int i = 0; i < m->ncpus; i++) {
+        for (int s = 0; s < NR_TLB; s++)
+            cache_free(&m->cpus[i].tlb[s]);
+        for (int s = 0; s < NR_PSC; s++)
+            cache_free(&m->cpus[i].psc[s]);
+    }
+}
+
+static inline uint32_t cur_pcid(const struct pt_cpu *cpu) { return cpu->pcide ? cpu->pcid : 0; }
+
+/* ---- invalidation primitives (SDM 4.10.4.1) ---- */
+
+static void tlb_drop_page(struct pt_cpu *cpu, uint64_t va, uint32_t pcid, int drop_global)
+{
+    for (int s = 0; s < NR_TLB; s++)
+        cache_drop_tag(&cpu->tlb[s], va >> tlb_shift[s], pcid, drop_global);
+}
+
+static void psc_drop_covering(struct pt_cpu *cpu, uint64_t va, uint32_t pcid)
+{
+    for (int s = 0; s < NR_PSC; s++)
+        cache_drop_tag(&cpu->psc[s], va >> psc_shift[s], pcid, 0);
+}
+
+static void psc_drop(struct pt_cpu *cpu, uint32_t pcid, int all_pcids)
+{
+    for (int s = 0; s < NR_PSC; s++)
+        cache_drop(&cpu->psc[s], pcid, all_pcids, 0);
+}
+
+static void tlb_drop(struct pt_cpu *cpu, uint32_t pcid, int all_pcids, int with_global)
+{
+    for (int s = 0; s < NR_TLB; s++)
+        cache_drop(&cpu->tlb[s], pcid, all_pcids, with_global);
+}
+
+/* Everything, global entries and every PCID included (CR4.PGE toggle, INVPCID type 2). */
+static void flush_everything(pt_machine *m, int c)
+{
+    struct pt_cpu *cpu = &m->cpus[c];
+    tlb_drop(cpu, 0, 1, 1);
+    psc_drop(cpu, 0, 1);
+    if (m->sanitize) {
+        san_psc_flush_cpu(m, c);
+        san_tlb_flush_cpu(m, c);
+    }
+}
+
+/* A page fault invalidates the TLB and PSC entries that would translate va (SDM 4.10.4.1). */
+static void fault_invalidate(pt_machine *m, int c, uint64_t va)
+{
+    struct pt_cpu *cpu = &m->cpus[c];
+    uint32_t pcid = cur_pcid(cpu);
+    tlb_drop_page(cpu, va, pcid, 1);
+    psc_drop_covering(cpu, va, pcid);
+    if (m->sanitize) {
+        san_psc_cover(m, c, pcid, va);
+        san_tlb_flush_page(m, c, va);
+    }
+}
+
+/* ---- the walker ---- */
+
+static inline int perm_ok(uint32_t f, int acc)
+{
+    if ((acc & PT_ACC_WRITE) && !(f & CE_RW))
+        return 0;
+    if ((acc & PT_ACC_USER) && !(f & CE_US))
+        return 0;
+    if ((acc & PT_ACC_FETCH) && (f & CE_NX))
+        return 0;
+    return 1;
+}
+
+static inline uint32_t err_base(int acc)
+{
+    return ((acc & PT_ACC_WRITE) ? PT_PF_WRITE : 0) | ((acc & PT_ACC_USER) ? PT_PF_USER : 0) |
+           ((acc & PT_ACC_FETCH) ? PT_PF_INSTR : 0);
+}
+
+static inline int next_level(int level) { return level == PT_LEVEL_PGD ? PT_LEVEL_PUD : level + 1; }
+static inline uint32_t level_shift(int level)
+{
+    return level == PT_LEVEL_PGD ? 39 : level == PT_LEVEL_PUD ? 30 : level == PT_LEVEL_PMD ? 21 : 12;
+}
+
+/*
+ * Translate va on CPU c.  spec: a speculative walk (never faults, sets no D bit, fills
+ * caches).  Returns 0 with *pa_out, or 1 with *err_out (for spec: 1 = no translation).
+ */
+static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64_t *pa_out,
+                    uint32_t *err_out)
+{
+    struct pt_cpu *cpu = &m->cpus[c];
+    uint32_t pcid = cur_pcid(cpu);
+    uint32_t err = err_base(acc);
+    int bad = 0, bad_level = 0, level = PT_LEVEL_PGD, psc_hit = -1;
+    uint64_t bad_pfn = 0, table = cpu->cr3_root;
+    uint32_t perm = CE_RW | CE_US;
+
+    /* 1. TLBs. A write through an entry whose D is clear walks again to set D. */
+    for (int s = 0; s < NR_TLB; s++) {
+        struct pt_centry *e = cache_lookup(&cpu->tlb[s], va >> tlb_shift[s], pcid, cpu->pge);
+        if (!e)
+            continue;
+        if (!perm_ok(e->flags, acc)) {
+            if (spec)
+                return 1;
+            err |= PT_PF_PROT;
+            goto fault;
+        }
+        if ((acc & PT_ACC_WRITE) && !(e->flags & CE_DIRTY) && !spec)
+            break;
+        *pa_out = e->pa + (va & ((1ULL << tlb_shift[s]) - 1));
+        return 0;
+    }
+
+    /* 2. Paging-structure caches, deepest hit first; else the root in CR3. */
+    for (int s = NR_PSC - 1; s >= 0; s--) {
+        struct pt_centry *e = cache_lookup(&cpu->psc[s], va >> psc_shift[s], pcid, 0);
+        if (e) {
+            table = e->pa;
+            perm = e->flags & (CE_RW | CE_US | CE_NX);
+            level = next_level(psc_level[s]);
+            psc_hit = s;
+            break;
+        }
+    }
+
+    /* 3. Memory. */
+    for (;;) {
+        uint32_t sh = level_shift(level);
+        uint64_t epa = table + ((va >> sh) & 511) * 8;
+        uint64_t ent = 0;
+        if (pt_pa_is_ram(m, table))
+            ent = *(uint64_t *)(m->ram + epa);
+        if (m->sanitize && !bad) {
+            san_table_read(m, c, table, level, va, psc_hit, ent, &bad, &bad_pfn);
+            if (bad)
+                bad_level = level;
+        }
+        if (!(ent & _PAGE_PRESENT))
+            goto fault;
+        int leaf = level == PT_LEVEL_PTE ||
+                   ((level == PT_LEVEL_PUD || level == PT_LEVEL_PMD) && (ent & _PAGE_PSE));
+        if ((level == PT_LEVEL_PGD && (ent & _PAGE_PSE)) ||
+            (leaf && level != PT_LEVEL_PTE && (ent & ((1ULL << sh) - 1) & ~0x1fffULL))) {
+            err |= PT_PF_PROT | PT_PF_RSVD;
+            goto fault;
+        }
+        if (!(ent & _PAGE_RW))
+            perm &= ~CE_RW;
+        if (!(ent & _PAGE_USER))
+            perm &= ~CE_US;
+        if (ent & _PAGE_NX)
+            perm |= CE_NX;
+
+        if (!leaf) {
+            if (!(ent & _PAGE_ACCESSED) && pt_pa_is_ram(m, table))
+                *(uint64_t *)(m->ram + epa) = ent | _PAGE_ACCESSED;
+            int s = level == PT_LEVEL_PGD ? PSC_PML4E : level == PT_LEVEL_PUD ? PSC_PDPTE : PSC_PDE;
+            cache_insert(&cpu->psc[s], va >> psc_shift[s], ent & PTE_PFN_MASK, pcid, perm);
+            table = ent & PTE_PFN_MASK;
+            level = next_level(level);
+            continue;
+        }
+
+        if (!perm_ok(perm, acc)) {
+            if (spec)
+                return 1;
+            err |= PT_PF_PROT;
+            goto fault;
+        }
+        uint64_t upd = ent | _PAGE_ACCESSED;
+        if ((acc & PT_ACC_WRITE) && !spec)
+            upd |= _PAGE_DIRTY;
+        if (upd != ent && pt_pa_is_ram(m, table))
+            *(uint64_t *)(m->ram + epa) = upd;
+        uint64_t size = 1ULL << sh;
+        uint64_t base = upd & __PHYSICAL_MASK & ~(size - 1);
+        int s = level == PT_LEVEL_PTE ? TLB_4K : level == PT_LEVEL_PMD ? TLB_2M : TLB_1G;
+        uint32_t fl = perm | ((upd & _PAGE_GLOBAL) && cpu->pge ? CE_GLOBAL : 0) |
+                      ((upd & _PAGE_DIRTY) ? CE_DIRTY : 0);
+        cache_insert(&cpu->tlb[s], va >> sh, base, pcid, fl);
+        *pa_out = base + (va & (size - 1));
+        if (bad)
+            san_report_uaf(m, c, va, bad_pfn, bad_level, psc_hit, 0, *pa_out);
+        return 0;
+    }
+
+fault:
+    if (spec)
+        return 1;
+    *err_out = err;
+    fault_invalidate(m, c, va);
+    if (bad)
+        san_report_uaf(m, c, va, bad_pfn, bad_level, psc_hit, 1, 0);
+    return 1;
+}
+
+/* ---- instructions ---- */
+
+static void note_recent_page(pt_machine *m, uint64_t va)
+{
+    if (m->speculation == PT_SPEC_RANDOM)
+        pt_note_recent(m, va & PAGE_MASK, (va & PAGE_MASK) + PAGE_SIZE);
+}
+
+int pt_cpu_access(pt_machine *m, int c, uint64_t va, int acc, uint64_t *pa, uint32_t *err)
+{
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
+    m->op++;
+    note_recent_page(m, va);
+    return cpu_walk(m, c, va, acc, 0, pa, err);
+}
+
+size_t pt_cpu_translate_many(pt_machine *m, int c, const uint64_t *vas, uint64_t *out,
+                             uint32_t *errs, size_t n)
+{
+    size_t faults = 0;
+    m->op++;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t err = 0;
+        if (cpu_walk(m, c, vas[i], 0, 0, &out[i], &err)) {
+            out[i] = UINT64_MAX;
+            faults++;
+        }
+        if (errs)
+            errs[i] = err;
+    }
+    return faults;
+}
+
+int pt_cpu_speculate(pt_machine *m, int c, uint64_t va)
+{
+    uint64_t pa;
+    uint32_t err;
+    if (c < 0 || c >= m->ncpus)
+        return -1;
+    return cpu_walk(m, c, va, 0, 1, &pa, &err) == 0;
+}
+
+/* INVLPG: the page's TLB entries of the current PCID and global ones; every PSC entry of
+ * the current PCID ("sdm"), or only the entries covering va ("covering"). */
+int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
+{
+    struct pt_cpu *cpu = &m->cpus[c];
+    uint32_t pcid = cur_pcid(cpu);
+    cpu->stats.invlpg++;
+    tlb_drop_page(cpu, va, pcid, 1);
+    if (m->invlpg_covering) {
+        psc_drop_covering(cpu, va, pcid);
+        if (m->sanitize)
+            san_psc_cover(m, c, pcid, va);
+    } else {
+        psc_drop(cpu, pcid, 0);
+        if (m->sanitize)
+            san_psc_flush_slot(m, c, pcid);
+    }
+    if (m->sanitize)
+        san_tlb_flush_page(m, c, va);
+    return PT_OK;
+}
+
+/* MOV to CR3: without the no-flush bit, the new PCID's non-global TLB entries and all its
+ * PSC entries go (with CR4.PCIDE=0 the PCID is 0 and bit 63 must be 0). */
+int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
+{
+    struct pt_cpu *cpu = &m->cpus[c];
+    if (pcid > 4095 || (!cpu->pcide && (pcid || noflush)))
+        return PT_EINVAL;
+    cpu->cr3_root = root;
+    cpu->pcid = pcid;
+    if (!noflush) {
+        tlb_drop(cpu, pcid, 0, 0);
+        psc_drop(cpu, pcid, 0);
+    }
+    if (m->sanitize)
+        san_slot_switch(m, c, pcid, !noflush);
+    return PT_OK;
+}
+
+/* INVPCID types 0-3 (SDM 4.10.4.1). */
+int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
+{
+    struct pt_cpu *cpu = &m->cpus[c];
+    if (type < 0 || type > 3 || pcid > 4095 || (!cpu->pcide && type <= 1 && pcid))
+        return PT_EINVAL;
+    switch (type) {
+    case 0:     /* individual address: non-global mappings for (va, pcid) */
+        tlb_drop_page(cpu, va, pcid, 0);
+        psc_drop_covering(cpu, va, pcid);
+        if (m->sanitize)
+            san_psc_cover(m, c, pcid, va);
+        break;
+    case 1:     /* single context: all non-global mappings of pcid */
+        tlb_drop(cpu, pcid, 0, 0);
+        psc_drop(cpu, pcid, 0);
+        if (m->sanitize)
+            san_psc_flush_slot(m, c, pcid);
+        break;
+    case 2:     /* all contexts, global translations included */
+        flush_everything(m, c);
+        break;
+    case 3:     /* all contexts, except global translations */
+        tlb_drop(cpu, 0, 1, 0);
+        psc_drop(cpu, 0, 1);
+        if (m->sanitize)
+            san_psc_flush_cpu(m, c);
+        break;
+    }
+    return PT_OK;
+}
+
+/* Toggling CR4.PGE: every TLB entry (global ones too) and every PSC entry. */
+int pt_cpu_flush_all(pt_machine *m, int c)
+{
+    flush_everything(m, c);
+    return PT_OK;
+}
+
+int pt_cpu_set_cr4(pt_machine *m, int c, int pge, int pcide)
+{
+    struct pt_cpu *cpu = &m->cpus[c];
+    if (pcide && !cpu->pcide && cpu->pcid)
+        return PT_EINVAL;           /* #GP: CR3[11:0] must be 0 to set PCIDE */
+    int changed = (!!pge != cpu->pge) || (cpu->pcide && !pcide);
+    cpu->pge = !!pge;
+    if (cpu->pcide && !pcide) {
+        cpu->pcid = 0;
+        if (m->sanitize)
+            san_slot_switch(m, c, 0, 1);
+    }
+    cpu->pcide = !!pcide;
+    if (changed)
+        flush_everything(m, c);
+    return PT_OK;
+}
+
+int pt_cpu_state_get(const pt_machine *m, int c, pt_cpu_state *out)
+{
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
+    const struct pt_cpu *cpu = &m->cpus[c];
+    *out = (pt_cpu_state){ cpu->cr3_root, cpu->pcid, cpu->pge, cpu->pcide };
+    return PT_OK;
+}
+
+static uint64_t tag_va(uint64_t tag, uint32_t shift)
+{
+    return (uint64_t)((int64_t)(tag << (shift + 16)) >> 16);   /* sign-extend bit 47 */
+}
+
+static size_t dump_cache(const struct pt_cache *c, int level, pt_cache_record *out, size_t cap,
+                         size_t n)
+{
+    uint64_t total = (uint64_t)c->nsets * c->ways;
+    for (uint64_t i = 0; i < total; i++) {
+        const struct pt_centry *e = &c->e[i];
+        if (!(e->flags & CE_VALID))
+            continue;
+        if (n < cap)
+            out[n] = (pt_cache_record){ level, tag_va(e->tag, c->shift), e->pcid,
+                                        e->pa >> PAGE_SHIFT, !!(e->flags & CE_GLOBAL),
+                                        !!(e->flags & CE_RW), !!(e->flags & CE_US),
+                                        !!(e->flags & CE_NX), !!(e->flags & CE_DIRTY) };
+        n++;
+    }
+    return n;
+}
+
+size_t pt_cpu_tlb_entries(const pt_machine *m, int c, pt_cache_record *out, size_t cap)
+{
+    size_t n = 0;
+    for (int s = 0; s < NR_TLB; s++)
+        n = dump_cache(&m->cpus[c].tlb[s], tlb_level[s], out, cap, n);
+    return n;
+}
+
+size_t pt_cpu_psc_entries(const pt_machine *m, int c, pt_cache_record *out, size_t cap)
+{
+    size_t n = 0;
+    for (int s = 0; s < NR_PSC; s++)
+        n = dump_cache(&m->cpus[c].psc[s], psc_level[s], out, cap, n);
+    return n;
 }
 
 int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out)
@@ -24,4 +531,57 @@ int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out)
         return PT_EINVAL;
     *out = m->cpus[cpu].stats;
     return PT_OK;
+}
+
+/* ---- what the kernel's flushes run on each CPU ---- */
+
+/* arch/x86/include/asm/tlbflush.h v4.18 __flush_tlb_one_kernel(): INVLPG. */
+void __flush_tlb_one_kernel(pt_machine *m, int cpu, uint64_t addr)
+{
+    pt_cpu_invlpg(m, cpu, addr);
+}
+
+/* arch/x86/include/asm/tlbflush.h v4.18 __flush_tlb_all(): with PGE a CR4.PGE toggle
+ * (__flush_tlb_global), else a CR3 reload (__flush_tlb). */
+void __flush_tlb_all(pt_machine *m, int cpu)
+{
+    struct pt_cpu *c = &m->cpus[cpu];
+    c->stats.full_flushes++;
+    if (c->pge)
+        flush_everything(m, cpu);
+    else
+        pt_cpu_write_cr3(m, cpu, c->cr3_root, c->pcid, 0);
+}
+
+/* ---- random speculation (fuzzing) ---- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void pt_note_recent(pt_machine *m, uint64_t start, uint64_t end)
+{
+    m->recent[m->recent_next][0] = start;
+    m->recent[m->recent_next][1] = end;
+    m->recent_next = (m->recent_next + 1) % 64;
+    if (m->nrecent < 64)
+        m->nrecent++;
+}
+
+/* After a kernel step: each CPU walks a random page of a recently used range. */
+void pt_speculate_random(pt_machine *m)
+{
+    if (m->speculation != PT_SPEC_RANDOM || !m->nrecent)
+        return;
+    for (int c = 0; c < m->ncpus; c++) {
+        uint64_t r = splitmix64(&m->rng) % m->nrecent;
+        uint64_t s = m->recent[r][0], e = m->recent[r][1];
+        uint64_t pages = (e - s) >> PAGE_SHIFT;
+        uint64_t va = s + (pages ? (splitmix64(&m->rng) % pages) << PAGE_SHIFT : 0);
+        pt_cpu_speculate(m, c, va);
+    }
 }

@@ -63,10 +63,15 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
     }
 
     struct pt_page *pg = &m->pages[pfn];
+    pg->prev_owner = pg->owner;
+    pg->prev_alloc_site = pg->alloc_site;
+    pg->prev_alloc_op = pg->alloc_op;
     pg->state = PT_FRAME_ALLOCATED;
     pg->owner = (uint8_t)owner;
     pg->alloc_site = (uint8_t)site;
     pg->alloc_op = m->op;
+    if (m->sanitize)
+        san_frame_alloc(m, pfn);
     pg->lru = PT_NIL;
     if (zero && pg->dirty)
         memset(m->ram + (pfn << PAGE_SHIFT), 0, PAGE_SIZE);
@@ -81,8 +86,10 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
     return pfn << PAGE_SHIFT;
 }
 
-/* free_page(): a bad free (outside RAM, reserved, already free) is reported, not done. */
-void pt_free_page(pt_machine *m, uint64_t pa, int site)
+/* free_page(): a bad free (outside RAM, reserved, already free) is reported, not done; a
+ * frame freed as a table of the wrong kind (expect_owner, PT_OWNER_NONE: any) is reported
+ * and freed, as the kernel would free it. */
+void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site)
 {
     uint64_t pfn = pa >> PAGE_SHIFT;
 
@@ -101,6 +108,15 @@ void pt_free_page(pt_machine *m, uint64_t pa, int site)
                       (unsigned long long)pg->free_op, pt_site_name(pg->free_site));
         return;
     }
+    if (expect_owner != PT_OWNER_NONE && pg->owner != expect_owner)
+        pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, pt_site_name(site), 0, pfn,
+                      "BUG: Bad page state: %s frees pfn %#llx as a %s page, but it is a %s "
+                      "page (allocated at op %llu by %s)", pt_site_name(site),
+                      (unsigned long long)pfn, pt_owner_name(expect_owner),
+                      pt_owner_name(pg->owner), (unsigned long long)pg->alloc_op,
+                      pt_site_name(pg->alloc_site));
+    if (m->sanitize)
+        san_frame_free(m, pfn, site);
 
     m->stats.by_owner[pg->owner]--;
     m->stats.allocated--;
@@ -148,13 +164,42 @@ int pt_read_phys(const pt_machine *m, uint64_t pa, uint8_t *buf, size_t n)
     return PT_OK;
 }
 
+static int table_level_of(const struct pt_page *pg)
+{
+    if (pg->state != PT_FRAME_ALLOCATED)
+        return 0;
+    switch (pg->owner) {
+    case PT_OWNER_PGD: return PT_LEVEL_PGD;
+    case PT_OWNER_PUD: return PT_LEVEL_PUD;
+    case PT_OWNER_PMD: return PT_LEVEL_PMD;
+    case PT_OWNER_PTE: return PT_LEVEL_PTE;
+    default: return 0;
+    }
+}
+
+/* A write into a live page table changes its entries: the sanitizer sees each word. */
 int pt_write_phys(pt_machine *m, uint64_t pa, const uint8_t *buf, size_t n)
 {
     if (pa > m->ram_size || n > m->ram_size - pa)
         return PT_EINVAL;
+    m->op++;
     for (uint64_t pfn = pa >> PAGE_SHIFT; n && pfn <= (pa + n - 1) >> PAGE_SHIFT; pfn++)
         m->pages[pfn].dirty = 1;
-    memcpy(m->ram + pa, buf, n);
+    for (size_t done = 0; done < n;) {
+        uint64_t a = pa + done, word = a & ~7ULL;
+        size_t k = 8 - (size_t)(a - word);
+        if (k > n - done)
+            k = n - done;
+        int level = m->sanitize ? table_level_of(&m->pages[a >> PAGE_SHIFT]) : 0;
+        uint64_t old, val;
+        memcpy(&old, m->ram + word, 8);
+        val = old;
+        memcpy((uint8_t *)&val + (a - word), buf + done, k);
+        if (level)
+            san_entry_write(m, m->ram + word, level, old, val);
+        memcpy(m->ram + word, &val, 8);
+        done += k;
+    }
     return PT_OK;
 }
 
@@ -170,6 +215,6 @@ int pt_free_data_page(pt_machine *m, uint64_t pa)
 {
     m->op++;
     size_t before = m->nreports;
-    pt_free_page(m, pa, PT_SITE_FREE_PAGE);
+    pt_free_page(m, pa, PT_OWNER_DATA, PT_SITE_FREE_PAGE);
     return m->nreports == before ? PT_OK : PT_EINVAL;
 }

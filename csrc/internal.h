@@ -19,12 +19,67 @@ struct pt_page {
     uint8_t owner;               /* PT_OWNER_* */
     uint8_t alloc_site, free_site;
     uint8_t dirty;               /* 0: never written since the arena was mapped (zero) */
+    uint8_t prev_owner, prev_alloc_site;   /* the allocation before this one (history) */
+    uint8_t link_level;          /* sanitizer: PT_LEVEL_* this frame was linked as */
+    uint8_t uaf_reported;        /* sanitizer: a use-after-free of this life was reported */
     uint32_t lru;                /* free-list link (the page->lru trick), PT_NIL ends */
-    uint64_t alloc_op, free_op;
+    uint64_t alloc_op, free_op, prev_alloc_op;
+    /* sanitizer: reachability from the root through present non-leaf entries */
+    uint64_t reach_start;        /* epoch it became reachable; 0: not reachable now */
+    uint64_t link_va;            /* first va its parent entry covers */
+    uint64_t unlink_op;          /* operation that last ended its reachability */
+    uint64_t *riv;               /* closed reachable intervals [s, e) of this life */
+    uint32_t nriv, cap_riv;
 };
+
+/* A TLB or paging-structure-cache entry. */
+struct pt_centry {
+    uint64_t tag;                /* va >> shift */
+    uint64_t pa;                 /* page frame (TLB) or next table (PSC) */
+    uint32_t pcid;
+    uint32_t flags;              /* CE_* */
+};
+#define CE_VALID 1u
+#define CE_GLOBAL 2u
+#define CE_RW 4u
+#define CE_US 8u
+#define CE_NX 16u
+#define CE_DIRTY 32u
+
+struct pt_cache {
+    struct pt_centry *e;
+    uint32_t nsets, ways, shift;
+    uint8_t *next;               /* per-set round-robin victim */
+};
+
+/* Sanitizer slot: one (cpu, pcid) pair's paging-structure-cache history. */
+struct pt_slot {
+    uint32_t pcid;
+    uint64_t *iv;                /* active intervals [s, e) since the last full invalidation */
+    uint32_t niv, cap_iv;        /* an open interval ends at UINT64_MAX */
+    uint64_t *cov;               /* covering invalidations (va, epoch) since then */
+    uint32_t ncov, cap_cov;
+};
+
+enum { TLB_4K, TLB_2M, TLB_1G, NR_TLB };
+enum { PSC_PML4E, PSC_PDPTE, PSC_PDE, NR_PSC };
 
 struct pt_cpu {
     pt_cpu_stats stats;
+    uint64_t cr3_root;
+    uint32_t pcid;
+    int pge, pcide;
+    struct pt_cache tlb[NR_TLB];
+    struct pt_cache psc[NR_PSC];
+    struct pt_slot *slots;       /* sanitizer */
+    uint32_t nslots, cap_slots, cur_slot;
+};
+
+/* Removed kernel leaves that some CPU may still hold in its TLB (StaleTlbEntry). */
+struct pt_tlb_pending {
+    uint64_t start, end, size;   /* coalesced run of leaves of one size, [start, end) */
+    uint64_t mask;               /* CPUs that have not flushed it */
+    uint64_t op;                 /* operation that removed the leaves */
 };
 
 struct pt_mtrr_range {
@@ -51,6 +106,17 @@ struct pt_machine {
 
     int ncpus;
     struct pt_cpu cpus[PT_MAX_CPUS];
+    int invlpg_covering;         /* INVLPG drops only PSC entries covering the address */
+    int sanitize;
+    int speculation;             /* PT_SPEC_* */
+    uint64_t rng;                /* splitmix64 state */
+    uint64_t recent[64][2];      /* recently used va ranges, for random speculation */
+    uint32_t nrecent, recent_next;
+
+    /* sanitizer */
+    uint64_t epoch;
+    struct pt_tlb_pending *pend;
+    size_t npend, cap_pend;
 
     int nmtrr;
     struct pt_mtrr_range mtrr[PT_MAX_MTRR];
@@ -72,6 +138,8 @@ struct pt_machine {
 /* Reports (machine.c).  pt_bug() never returns: it unwinds to the entry point. */
 void pt_report_add(pt_machine *m, int kind, const char *site, uint64_t va, uint64_t pfn,
                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void pt_report_add_cpu(pt_machine *m, int kind, int cpu, const char *site, uint64_t va,
+                       uint64_t pfn, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 _Noreturn void pt_bug(pt_machine *m, const char *site, uint64_t va, uint64_t pfn,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -85,11 +153,11 @@ _Noreturn void pt_bug(pt_machine *m, const char *site, uint64_t va, uint64_t pfn
 #define PT_ENTER(m) \
     do { (m)->op++; (m)->in_op = 1; \
          if (setjmp((m)->bug_jmp)) { (m)->in_op = 0; return PT_EBUG; } } while (0)
-#define PT_LEAVE(m) do { (m)->in_op = 0; } while (0)
+#define PT_LEAVE(m) do { (m)->in_op = 0; pt_speculate_random(m); } while (0)
 
 /* Frames (frames.c). */
 uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero);
-void pt_free_page(pt_machine *m, uint64_t pa, int site);
+void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site);
 
 /* Host pointer of a physical address, or an oops (BUG) when it is not RAM. */
 static inline void *pt_va(pt_machine *m, uint64_t pa, const char *site)
@@ -108,6 +176,27 @@ static inline bool pt_pa_is_ram(const pt_machine *m, uint64_t pa)
 /* Per-CPU layer (cpu.c): what one CPU does when asked to flush. */
 void __flush_tlb_one_kernel(pt_machine *m, int cpu, uint64_t addr);
 void __flush_tlb_all(pt_machine *m, int cpu);
+int pt_cpus_init(pt_machine *m, const pt_config *cfg);
+void pt_cpus_free(pt_machine *m);
+void pt_note_recent(pt_machine *m, uint64_t start, uint64_t end);
+void pt_speculate_random(pt_machine *m);
+
+/* Sanitizer (sanitizer.c). */
+void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t val);
+void san_frame_alloc(pt_machine *m, uint64_t pfn);
+void san_frame_free(pt_machine *m, uint64_t pfn, int site);
+void san_root(pt_machine *m, uint64_t pfn);
+void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush);
+void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid);
+void san_psc_flush_cpu(pt_machine *m, int cpu);
+void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va);
+void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va);
+void san_tlb_flush_cpu(pt_machine *m, int cpu);
+void san_table_read(pt_machine *m, int cpu, uint64_t table_pa, int level, uint64_t va,
+                    int psc_level, uint64_t entry, int *bad, uint64_t *bad_pfn);
+void san_report_uaf(pt_machine *m, int cpu, uint64_t va, uint64_t bad_pfn, int bad_level,
+                    int psc_level, int faulted, uint64_t pa);
+void san_free(pt_machine *m);
 
 /* Kernel TLB-flush policy (tlbflush.c). */
 void flush_tlb_kernel_range(pt_machine *m, uint64_t start, uint64_t end);

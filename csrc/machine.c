@@ -52,6 +52,10 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     m->prof = cfg->profile;
     m->ncpus = cfg->ncpus;
     m->seed = cfg->seed;
+    m->rng = cfg->seed;
+    m->invlpg_covering = cfg->invlpg_covering;
+    m->sanitize = cfg->sanitize;
+    m->speculation = cfg->speculation;
     m->mtrr_default = MTRR_TYPE_UNCACHABLE;
 
     /* Frame 0 is reserved: physical 0 is never a page table. */
@@ -62,6 +66,15 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     /* init_mm.pgd, then the profile's boot-time preallocation. */
     m->pgd_pa = pt_get_free_page(m, PT_OWNER_PGD, PT_SITE_MACHINE_INIT, true);
     int bad = !m->pgd_pa;
+    if (!bad) {
+        san_root(m, m->pgd_pa >> PAGE_SHIFT);
+        if (pt_cpus_init(m, cfg)) {
+            snprintf(err, errlen, "TLB/PSC sizes: entries must be ways (<= 4) times a power "
+                     "of two, and host memory must suffice");
+            pt_machine_free(m);
+            return NULL;
+        }
+    }
     if (!bad && m->prof.prealloc_vmalloc_pgd) {
         m->in_op = 1;
         if (setjmp(m->bug_jmp))
@@ -83,6 +96,8 @@ void pt_machine_free(pt_machine *m)
 {
     if (!m)
         return;
+    san_free(m);
+    pt_cpus_free(m);
     if (m->ram)
         munmap(m->ram, m->ram_size);
     free(m->pages);
@@ -95,8 +110,8 @@ uint64_t pt_root(const pt_machine *m) { return m->pgd_pa; }
 int pt_ncpus(const pt_machine *m) { return m->ncpus; }
 uint64_t pt_op(const pt_machine *m) { return m->op; }
 
-static void report_vadd(pt_machine *m, int kind, const char *site, uint64_t va, uint64_t pfn,
-                        const char *fmt, va_list ap)
+static void report_vadd(pt_machine *m, int kind, int cpu, const char *site, uint64_t va,
+                        uint64_t pfn, const char *fmt, va_list ap)
 {
     if (m->nreports == m->cap_reports) {
         size_t cap = m->cap_reports ? m->cap_reports * 2 : 16;
@@ -110,7 +125,7 @@ static void report_vadd(pt_machine *m, int kind, const char *site, uint64_t va, 
     memset(r, 0, sizeof(*r));
     r->kind = kind;
     r->op = m->op;
-    r->cpu = -1;
+    r->cpu = cpu;
     r->va = va;
     r->pfn = pfn;
     snprintf(r->site, sizeof(r->site), "%s", site);
@@ -122,7 +137,16 @@ void pt_report_add(pt_machine *m, int kind, const char *site, uint64_t va, uint6
 {
     va_list ap;
     va_start(ap, fmt);
-    report_vadd(m, kind, site, va, pfn, fmt, ap);
+    report_vadd(m, kind, -1, site, va, pfn, fmt, ap);
+    va_end(ap);
+}
+
+void pt_report_add_cpu(pt_machine *m, int kind, int cpu, const char *site, uint64_t va,
+                       uint64_t pfn, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_vadd(m, kind, cpu, site, va, pfn, fmt, ap);
     va_end(ap);
 }
 
@@ -131,7 +155,7 @@ _Noreturn void pt_bug(pt_machine *m, const char *site, uint64_t va, uint64_t pfn
 {
     va_list ap;
     va_start(ap, fmt);
-    report_vadd(m, PT_REPORT_KERNEL_BUG, site, va, pfn, fmt, ap);
+    report_vadd(m, PT_REPORT_KERNEL_BUG, -1, site, va, pfn, fmt, ap);
     va_end(ap);
     if (!m->in_op)
         abort();   /* a BUG outside an entry point is a bug of ptlib itself */
@@ -156,6 +180,8 @@ int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t p
                           uint64_t prot, int *ret)
 {
     PT_ENTER(m);
+    if (m->speculation == PT_SPEC_RANDOM)
+        pt_note_recent(m, addr, end);
     *ret = ioremap_page_range(m, addr, end, phys, prot);
     PT_LEAVE(m);
     return PT_OK;

@@ -98,11 +98,49 @@ int p4d_clear_huge(pt_machine *m, p4d_t *p4d)
     return 0;
 }
 
+/* arch/x86/mm/pgtable.c v4.17 (28ee90fe6048 "x86/mm: implement free pmd/pte page
+ * interfaces") pmd_free_pte_page(): clear the PMD entry and free the PTE table, no flush. */
+static int pmd_free_pte_page_28ee90fe6048(pt_machine *m, pmd_t *pmd)
+{
+    uint64_t pte;
+
+    if (pmd_none(*pmd))
+        return 1;
+
+    pte = pmd_val(*pmd) & pmd_pfn_mask(*pmd);
+    pmd_clear(m, pmd);
+    pt_free_page(m, pte, PT_OWNER_PTE, PT_SITE_PMD_FREE_PTE_PAGE);
+    return 1;
+}
+
+/* arch/x86/mm/pgtable.c v4.17 (28ee90fe6048) pud_free_pmd_page(): free each PTE table with
+ * pmd_free_pte_page(), then clear the PUD and free the PMD table; no flush, no temp page. */
+static int pud_free_pmd_page_28ee90fe6048(pt_machine *m, pud_t *pud)
+{
+    pmd_t *pmd;
+    uint64_t pmd_pa;
+    int i;
+
+    if (pud_none(*pud))
+        return 1;
+
+    pmd_pa = pud_val(*pud) & pud_pfn_mask(*pud);
+    pmd = (pmd_t *)pt_va(m, pmd_pa, "pud_free_pmd_page");
+
+    for (i = 0; i < PTRS_PER_PMD; i++)
+        if (!pmd_free_pte_page_28ee90fe6048(m, &pmd[i]))
+            return 0;
+
+    pud_clear(m, pud);
+    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
+    return 1;
+}
+
 /* arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8) pud_free_pmd_page(): remember the PMD
  * entries in a temporary GFP_KERNEL page, clear them and the PUD, one INVLPG, then free
  * the PTE tables, the temporary page and the PMD table.  0 (nothing changed) if the
  * temporary page cannot be had. */
-int pud_free_pmd_page(pt_machine *m, pud_t *pud, uint64_t addr)
+static int pud_free_pmd_page_5e0fb5df2ee8(pt_machine *m, pud_t *pud, uint64_t addr)
 {
     pmd_t *pmd, *pmd_sv;
     uint64_t sv_pa, pmd_pa;
@@ -131,17 +169,17 @@ int pud_free_pmd_page(pt_machine *m, pud_t *pud, uint64_t addr)
 
     for (i = 0; i < PTRS_PER_PMD; i++) {
         if (!pmd_none(pmd_sv[i]))
-            pt_free_page(m, pmd_val(pmd_sv[i]) & pmd_pfn_mask(pmd_sv[i]),
+            pt_free_page(m, pmd_val(pmd_sv[i]) & pmd_pfn_mask(pmd_sv[i]), PT_OWNER_PTE,
                          PT_SITE_PUD_FREE_PMD_PAGE);
     }
 
-    pt_free_page(m, sv_pa, PT_SITE_PUD_FREE_PMD_PAGE);
-    pt_free_page(m, pmd_pa, PT_SITE_PUD_FREE_PMD_PAGE);
+    pt_free_page(m, sv_pa, PT_OWNER_TEMP, PT_SITE_PUD_FREE_PMD_PAGE);
+    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
     return 1;
 }
 
 /* arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8) pmd_free_pte_page(): clear, one INVLPG, free. */
-int pmd_free_pte_page(pt_machine *m, pmd_t *pmd, uint64_t addr)
+static int pmd_free_pte_page_5e0fb5df2ee8(pt_machine *m, pmd_t *pmd, uint64_t addr)
 {
     uint64_t pte;
 
@@ -154,8 +192,23 @@ int pmd_free_pte_page(pt_machine *m, pmd_t *pmd, uint64_t addr)
     /* INVLPG to clear all paging-structure caches */
     flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
 
-    pt_free_page(m, pte, PT_SITE_PMD_FREE_PTE_PAGE);
+    pt_free_page(m, pte, PT_OWNER_PTE, PT_SITE_PMD_FREE_PTE_PAGE);
     return 1;
+}
+
+/* The profile picks which version of the pair runs (its free_tables knob). */
+int pud_free_pmd_page(pt_machine *m, pud_t *pud, uint64_t addr)
+{
+    if (m->prof.free_tables == PT_FREE_28EE90FE6048)
+        return pud_free_pmd_page_28ee90fe6048(m, pud);
+    return pud_free_pmd_page_5e0fb5df2ee8(m, pud, addr);
+}
+
+int pmd_free_pte_page(pt_machine *m, pmd_t *pmd, uint64_t addr)
+{
+    if (m->prof.free_tables == PT_FREE_28EE90FE6048)
+        return pmd_free_pte_page_28ee90fe6048(m, pmd);
+    return pmd_free_pte_page_5e0fb5df2ee8(m, pmd, addr);
 }
 
 int pt_mtrr_add(pt_machine *m, uint64_t base, uint64_t size, int type)

@@ -32,7 +32,7 @@ int __pud_alloc(pt_machine *m, p4d_t *p4d, uint64_t address)
     if (!p4d_present(*p4d))
         p4d_populate(m, p4d, new);
     else    /* another has populated it */
-        pt_free_page(m, new, PT_SITE_PUD_ALLOC);
+        pt_free_page(m, new, PT_OWNER_PUD, PT_SITE_PUD_ALLOC);
     return 0;
 }
 
@@ -46,7 +46,7 @@ int __pmd_alloc(pt_machine *m, pud_t *pud, uint64_t address)
     if (!pud_present(*pud))
         pud_populate(m, pud, new);
     else
-        pt_free_page(m, new, PT_SITE_PMD_ALLOC);
+        pt_free_page(m, new, PT_OWNER_PMD, PT_SITE_PMD_ALLOC);
     return 0;
 }
 
@@ -62,7 +62,7 @@ int __pte_alloc_kernel(pt_machine *m, pmd_t *pmd, uint64_t address)
         new = 0;
     }
     if (new)
-        pt_free_page(m, new, PT_SITE_PTE_ALLOC_KERNEL);
+        pt_free_page(m, new, PT_OWNER_PTE, PT_SITE_PTE_ALLOC_KERNEL);
     return 0;
 }
 

@@ -204,11 +204,31 @@ static inline pte_t *pte_offset_kernel(pt_machine *m, pmd_t *pmd, uint64_t addr)
     return pmd_page_vaddr(m, *pmd) + pte_index(addr);
 }
 
-/* Every write of a table entry goes through these. */
-static inline void set_pte(pt_machine *m, pte_t *p, pte_t v) { (void)m; *p = v; }
-static inline void set_pmd(pt_machine *m, pmd_t *p, pmd_t v) { (void)m; *p = v; }
-static inline void set_pud(pt_machine *m, pud_t *p, pud_t v) { (void)m; *p = v; }
-static inline void set_p4d(pt_machine *m, p4d_t *p, p4d_t v) { (void)m; *p = v; }
+/* Every write of a table entry goes through these, and the sanitizer sees it. */
+static inline void set_pte(pt_machine *m, pte_t *p, pte_t v)
+{
+    if (m->sanitize)
+        san_entry_write(m, p, PT_LEVEL_PTE, p->pte, v.pte);
+    *p = v;
+}
+static inline void set_pmd(pt_machine *m, pmd_t *p, pmd_t v)
+{
+    if (m->sanitize)
+        san_entry_write(m, p, PT_LEVEL_PMD, p->pmd, v.pmd);
+    *p = v;
+}
+static inline void set_pud(pt_machine *m, pud_t *p, pud_t v)
+{
+    if (m->sanitize)
+        san_entry_write(m, p, PT_LEVEL_PUD, p->pud, v.pud);
+    *p = v;
+}
+static inline void set_p4d(pt_machine *m, p4d_t *p, p4d_t v)   /* folded: the pgd entry */
+{
+    if (m->sanitize)
+        san_entry_write(m, p, PT_LEVEL_PGD, p->p4d, v.p4d);
+    *p = v;
+}
 static inline void pte_clear(pt_machine *m, pte_t *p) { set_pte(m, p, (pte_t){0}); }
 static inline void pmd_clear(pt_machine *m, pmd_t *p) { set_pmd(m, p, (pmd_t){0}); }
 static inline void pud_clear(pt_machine *m, pud_t *p) { set_pud(m, p, (pud_t){0}); }

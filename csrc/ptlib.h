@@ -65,6 +65,28 @@
 #define PT_REPORT_KERNEL_BUG 1
 #define PT_REPORT_KERNEL_WARNING 2
 #define PT_REPORT_BAD_PAGE_STATE 3
+#define PT_REPORT_STALE_PSC 4
+#define PT_REPORT_STALE_TLB 5
+#define PT_REPORT_UAF 6
+#define PT_REPORT_LEAK 7
+
+/* CPU access kinds and page-fault error code bits (SDM Vol. 3A 4.7). */
+#define PT_ACC_WRITE 1
+#define PT_ACC_USER 2
+#define PT_ACC_FETCH 4
+#define PT_PF_PROT 1
+#define PT_PF_WRITE 2
+#define PT_PF_USER 4
+#define PT_PF_RSVD 8
+#define PT_PF_INSTR 16
+
+/* Speculation modes. */
+#define PT_SPEC_NONE 0
+#define PT_SPEC_RANDOM 1
+
+/* Which version of the table-free functions a profile runs. */
+#define PT_FREE_28EE90FE6048 0
+#define PT_FREE_5E0FB5DF2EE8 1
 
 /* Levels as ptdump numbers them. */
 #define PT_LEVEL_PGD 1
@@ -80,6 +102,7 @@ typedef struct pt_profile {
     int ioremap_pud_capable;     /* arch_ioremap_pud_supported() (1 GiB leaves) */
     int ioremap_pmd_capable;     /* arch_ioremap_pmd_supported() (2 MiB leaves) */
     int prealloc_vmalloc_pgd;    /* v5.8 preallocate_vmalloc_pages(): level below the PGD */
+    int free_tables;             /* PT_FREE_*: pmd_free_pte_page/pud_free_pmd_page version */
 } pt_profile;
 
 typedef struct pt_config {
@@ -88,6 +111,11 @@ typedef struct pt_config {
     uint64_t ram_pages;          /* frames of emulated RAM, physical 0 .. ram_pages*4096 */
     uint64_t seed;
     pt_profile profile;
+    int invlpg_covering;         /* 0: SDM (INVLPG drops every PSC entry of the PCID) */
+    int sanitize;                /* 1: sanitizer on (default) */
+    int speculation;             /* PT_SPEC_* */
+    uint32_t tlb_entries[3];     /* 4K, 2M, 1G; multiple of the ways, power-of-two sets */
+    uint32_t psc_entries[3];     /* PML4E, PDPTE, PDE caches; 0 = not implemented */
 } pt_config;
 
 typedef struct pt_stats {
@@ -153,6 +181,21 @@ typedef struct pt_cpu_stats {
     uint64_t full_flushes;       /* __flush_tlb_all() executions */
 } pt_cpu_stats;
 
+typedef struct pt_cpu_state {
+    uint64_t cr3_root;
+    uint32_t pcid;
+    int pge, pcide;
+} pt_cpu_state;
+
+typedef struct pt_cache_record {
+    int level;                   /* TLB: PT_LEVEL_PTE/PMD/PUD (page size); PSC: level of the
+                                    cached entry (PT_LEVEL_PGD = PML4E, PUD = PDPTE, PMD = PDE) */
+    uint64_t va;                 /* first va the entry covers */
+    uint32_t pcid;
+    uint64_t pfn;                /* page frame (TLB) or next table's frame (PSC) */
+    int global_, rw, us, nx, dirty;
+} pt_cache_record;
+
 typedef struct pt_table_census {
     uint64_t by_level[6];        /* reachable table pages indexed by PT_LEVEL_* */
     uint64_t total;
@@ -207,6 +250,23 @@ size_t pt_report_count(const pt_machine *m);
 int pt_report_get(const pt_machine *m, size_t i, pt_report *out);
 void pt_reports_clear(pt_machine *m);
 int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out);
+
+/* CPUs (cpu.c).  Faults come back as 1 with the error code in *err. */
+int pt_cpu_access(pt_machine *m, int cpu, uint64_t va, int acc, uint64_t *pa, uint32_t *err);
+size_t pt_cpu_translate_many(pt_machine *m, int cpu, const uint64_t *vas, uint64_t *out,
+                             uint32_t *errs, size_t n);
+int pt_cpu_speculate(pt_machine *m, int cpu, uint64_t va);
+int pt_cpu_invlpg(pt_machine *m, int cpu, uint64_t va);
+int pt_cpu_write_cr3(pt_machine *m, int cpu, uint64_t root, uint32_t pcid, int noflush);
+int pt_cpu_invpcid(pt_machine *m, int cpu, int type, uint32_t pcid, uint64_t va);
+int pt_cpu_flush_all(pt_machine *m, int cpu);
+int pt_cpu_set_cr4(pt_machine *m, int cpu, int pge, int pcide);
+int pt_cpu_state_get(const pt_machine *m, int cpu, pt_cpu_state *out);
+size_t pt_cpu_tlb_entries(const pt_machine *m, int cpu, pt_cache_record *out, size_t cap);
+size_t pt_cpu_psc_entries(const pt_machine *m, int cpu, pt_cache_record *out, size_t cap);
+
+/* Sanitizer checks run on demand: table pages allocated but unreachable (PageTableLeak). */
+size_t pt_check_leaks(pt_machine *m);
 
 /* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps). */
 int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, double *ns_out);

@@ -41,7 +41,16 @@ class KernelWarning(PtlibError):
 
 
 class PageFault(PtlibError):
-    """A CPU access that the page tables do not allow (raised by the CPU model)."""
+    """A CPU access that the page tables do not allow (raised by ``cpu.access``).
+
+    ``va``, ``cpu`` and ``error_code`` (x86: bit 0 P, 1 W/R, 2 U/S, 3 RSVD, 4 I/D).
+    """
+
+    def __init__(self, message: str, va: int = 0, error_code: int = 0, cpu: int = 0) -> None:
+        super().__init__(message)
+        self.va = va
+        self.error_code = error_code
+        self.cpu = cpu
 
 
 class SanitizerReport(PtlibError):

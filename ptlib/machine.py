@@ -46,7 +46,17 @@ _OWNERS = {"pgd": lib.PT_OWNER_PGD, "p4d": lib.PT_OWNER_P4D, "pud": lib.PT_OWNER
            "data": lib.PT_OWNER_DATA}
 _REPORT_KINDS = {lib.PT_REPORT_KERNEL_BUG: "KernelBug",
                  lib.PT_REPORT_KERNEL_WARNING: "KernelWarning",
-                 lib.PT_REPORT_BAD_PAGE_STATE: "BadPageState"}
+                 lib.PT_REPORT_BAD_PAGE_STATE: "BadPageState",
+                 lib.PT_REPORT_STALE_PSC: "StalePagingStructureCache",
+                 lib.PT_REPORT_STALE_TLB: "StaleTlbEntry",
+                 lib.PT_REPORT_UAF: "PageTableUseAfterFree",
+                 lib.PT_REPORT_LEAK: "PageTableLeak"}
+_FREE_TABLES = {"28ee90fe6048": lib.PT_FREE_28EE90FE6048, "5e0fb5df2ee8": lib.PT_FREE_5E0FB5DF2EE8}
+_INVLPG_PSC = {"sdm": 0, "covering": 1}
+_SPECULATION = {"none": lib.PT_SPEC_NONE, "random": lib.PT_SPEC_RANDOM}
+#: default cache sizes (entries): TLBs 4K/2M/1G, then PML4E/PDPTE/PDE caches
+CACHE_DEFAULTS = {"tlb_4k": 1024, "tlb_2m": 32, "tlb_1g": 16,
+                  "psc_pml4e": 4, "psc_pdpte": 4, "psc_pde": 32}
 _MTRR_TYPES = {"UC": 0, "WC": 1, "WT": 4, "WP": 5, "WB": 6}
 ENOMEM = 12
 
@@ -151,10 +161,21 @@ class Machine:
     ``kernel`` names a profile (``ptlib.profiles.names()``); ``knobs`` override single knobs
     of it; ``ram_pages`` is the RAM size in 4 KiB frames (a limit that makes allocations
     fail like GFP_KERNEL under OOM).  Only 4-level paging is implemented so far.
+
+    CPU model: ``invlpg_psc`` is "sdm" (INVLPG drops every PSC entry of the current PCID,
+    the default) or "covering" (only entries covering the address); ``speculation`` is
+    "none" (only ``cpu.speculate``) or "random" (after each kernel operation each CPU walks
+    a random page of a recently used range, seeded by ``seed``); cache sizes in entries:
+    ``tlb_4k``, ``tlb_2m``, ``tlb_1g``, ``psc_pml4e``, ``psc_pdpte``, ``psc_pde`` (0 = not
+    implemented; otherwise ways (up to 4) times a power of two).  ``sanitize`` turns the
+    sanitizer off for comparison runs; ``panic_on_report`` raises a report's exception as
+    soon as an operation records it.
     """
 
     def __init__(self, paging: str = "4level", cpus: int = 1, kernel: str = "v4.18",
-                 seed: int = 0, ram_pages: int = 65536, **knobs: Any) -> None:
+                 seed: int = 0, ram_pages: int = 65536, *, invlpg_psc: str = "sdm",
+                 speculation: str = "none", sanitize: bool = True,
+                 panic_on_report: bool = False, **knobs: Any) -> None:
         if not isinstance(paging, str):
             raise TypeError(f"paging: expected str, got {type(paging).__name__}")
         if paging in _PAGINGS_PLANNED:
@@ -175,12 +196,39 @@ class Machine:
         _check_int("ram_pages", ram_pages)
         if not 16 <= ram_pages <= 1 << 26:
             raise errors.InvalidArgument(f"ram_pages: {ram_pages} is not in 16..{1 << 26}")
-        prof = dict(profiles.get(kernel).knobs)
+        for name, value, table in (("invlpg_psc", invlpg_psc, _INVLPG_PSC),
+                                   ("speculation", speculation, _SPECULATION)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name}: expected str, got {type(value).__name__}")
+            if value not in table:
+                raise errors.InvalidArgument(f"{name}: {value!r} is not one of {sorted(table)}")
+        for name, value in (("sanitize", sanitize), ("panic_on_report", panic_on_report)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name}: expected bool, got {type(value).__name__}")
+        caches = dict(CACHE_DEFAULTS)
+        prof: dict[str, Any] = dict(profiles.get(kernel).knobs)
         for name, value in knobs.items():
+            if name in CACHE_DEFAULTS:
+                _check_int(name, value)
+                ways = min(4, value) if value > 0 else 1
+                sets = value // ways if value > 0 else 0
+                if value < 0 or value > 1 << 20 or (value and (sets * ways != value or
+                                                               sets & (sets - 1))):
+                    raise errors.InvalidArgument(
+                        f"{name}: {value} entries; need 0 (not implemented) or up to 4 ways "
+                        "times a power of two, at most 2**20")
+                caches[name] = value
+                continue
             if name not in profiles.KNOBS:
                 raise errors.InvalidArgument(
                     f"{name}: not a Machine argument nor a profile knob; knobs: "
                     f"{sorted(profiles.KNOBS)}")
+            allowed = profiles.KNOBS[name].values
+            if allowed is not None:
+                if value not in allowed:
+                    raise errors.InvalidArgument(f"{name}: {value!r} is not one of {allowed}")
+                prof[name] = value
+                continue
             if not isinstance(value, (bool, int)) or value not in (0, 1):
                 raise errors.InvalidArgument(f"{name}: knob values are True or False")
             prof[name] = bool(value)
@@ -191,7 +239,15 @@ class Machine:
         cfg.ram_pages = ram_pages
         cfg.seed = seed
         for name, value in prof.items():
-            setattr(cfg.profile, name, int(value))
+            setattr(cfg.profile, name,
+                    _FREE_TABLES[value] if name == "free_tables" else int(value))
+        cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
+        cfg.sanitize = int(sanitize)
+        cfg.speculation = _SPECULATION[speculation]
+        for i, k in enumerate(("tlb_4k", "tlb_2m", "tlb_1g")):
+            cfg.tlb_entries[i] = caches[k]
+        for i, k in enumerate(("psc_pml4e", "psc_pdpte", "psc_pde")):
+            cfg.psc_entries[i] = caches[k]
         err = ffi.new("char[256]")
         raw = lib.pt_machine_new(cfg, err, 256)
         if raw == ffi.NULL:
@@ -200,7 +256,13 @@ class Machine:
         self.paging = paging
         self.kernel = kernel
         self.profile = kernel
-        self.knobs: dict[str, bool] = prof
+        self.knobs: dict[str, Any] = prof
+        self.caches = caches
+        self.invlpg_psc = invlpg_psc
+        self.speculation = speculation
+        self.sanitize = sanitize
+        self.panic_on_report = panic_on_report
+        self._seen_reports = 0
         self.seed = seed
         self.cpus: list[CPU] = [CPU(self, i) for i in range(cpus)]
 
@@ -269,10 +331,21 @@ class Machine:
 
     # ---- results ----
 
+    def _after(self) -> None:
+        """With panic_on_report, raise the first report recorded since the last check."""
+        n = lib.pt_report_count(self._m)
+        if self.panic_on_report and n > self._seen_reports:
+            first = self._seen_reports
+            self._seen_reports = n
+            raise self._report(first).exception()
+        self._seen_reports = n
+
     def _status(self, status: int, what: str, va: int = 0) -> None:
         if status == lib.PT_OK:
+            self._after()
             return
         if status == lib.PT_EBUG:
+            self._seen_reports = lib.pt_report_count(self._m)
             rep = self._report(lib.pt_report_count(self._m) - 1)
             raise errors.KernelBug(rep.message, rep)
         if status == lib.PT_ENOTABLE:
@@ -421,6 +494,7 @@ class Machine:
         raw = bytes(data)
         if lib.pt_write_phys(self._m, a, raw, len(raw)) != lib.PT_OK:
             raise errors.InvalidArgument(f"pa: [{a:#x}, {a + len(raw):#x}) is not inside RAM")
+        self._after()
 
     def alloc_page(self) -> int:
         """Allocate a data frame and return its physical address (LIFO: the most recently
@@ -577,6 +651,14 @@ class Machine:
     def clear_reports(self) -> None:
         """Forget the recorded reports."""
         lib.pt_reports_clear(self._m)
+        self._seen_reports = 0
+
+    def check_leaks(self) -> int:
+        """Record a ``PageTableLeak`` report for every table page that is allocated but not
+        reachable from the root (and not pending free); returns how many."""
+        n = int(lib.pt_check_leaks(self._m))
+        self._after()
+        return n
 
     def check(self) -> None:
         """Raise the first recorded report as its exception class; nothing if none."""
