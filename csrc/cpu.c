@@ -305,8 +305,6 @@ static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64
         }
 
         if (!perm_ok(perm, acc)) {
-            if (spec)
-                return 1;
             err |= PT_PF_PROT;
             goto fault;
         }
@@ -328,12 +326,12 @@ static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64
     }
 
 fault:
+    if (bad)    /* the stale read happened, speculative or not */
+        san_report_uaf(m, c, va, bad_pfn, bad_level, psc_hit, 1, 0);
     if (spec)
         return 1;
     *err_out = err;
     fault_invalidate(m, c, va);
-    if (bad)
-        san_report_uaf(m, c, va, bad_pfn, bad_level, psc_hit, 1, 0);
     return 1;
 }
 

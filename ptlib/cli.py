@@ -1,9 +1,12 @@
 """The ``ptlib`` command.
 
-``ptlib demo`` maps 4 KiB pages, unmaps them, remaps the range with a 2 MiB leaf (the kernel
-frees the PTE table: ``pmd_free_pte_page``), then does the same one level up with a 1 GiB leaf
-(``pud_free_pmd_page`` with its temporary page), printing each step, the flushes, the
-kernel's ptdump of the vmalloc area and the allocator's statistics.
+``ptlib demo`` replays the bug of the 2018 review thread "fix free pmd/pte page handlings on
+x86": on the v4.17 profile, ioremap_page_range() maps a 2 MiB leaf over a range whose 4 KiB
+mapping was just unmapped, and pmd_free_pte_page() frees the PTE table without a TLB flush
+while CPU 1's paging-structure cache still points to it.  The sanitizer reports the hazard at
+the free; then an "attacker" data page takes the freed frame, and CPU 1's next access walks
+through its stale PDE-cache entry into it (use-after-free, bogus translation).  The same
+sequence on v4.18 (clear, one INVLPG, free) is clean.
 ``ptlib profiles`` lists the kernel profiles.
 """
 from __future__ import annotations
@@ -13,113 +16,117 @@ import json
 import sys
 from typing import Any, Optional, Sequence
 
-from . import profiles
-from .machine import (PAGE_KERNEL_IO, PAGE_SIZE, PMD_SIZE, PUD_SIZE, VMALLOC_START, Machine)
+from . import errors, profiles
+from .machine import PAGE_KERNEL_IO, PAGE_SIZE, PMD_SIZE, VMALLOC_START, Machine
 
-MMIO = 0x40_0000_0000
-
-
-def _vmalloc_ptdump(m: Machine) -> list[str]:
-    lines = m.ptdump().splitlines()
-    start = lines.index("---[ vmalloc() Area ]---")
-    out = []
-    for line in lines[start + 1:]:
-        if line.startswith("---["):
-            break
-        if line.split()[-1] and "RW" in line:     # only the mapped runs
-            out.append(line)
-    return out
+MMIO = 0x40_0000_0000            #: the device's physical address the demo maps
+ATTACKER_PA = 0x1234_5000        #: where the attacker's forged PTE points
 
 
-def run_demo(profile: str = "v4.18", cpus: int = 2) -> dict[str, Any]:
-    """Run the demo scenario and return what it observed (the ``--json`` document)."""
+def run_scenario(profile: str, cpus: int = 2) -> dict[str, Any]:
+    """Run the seed scenario on one profile; returns what was observed (JSON-ready)."""
     m = Machine(cpus=cpus, kernel=profile)
     va = VMALLOC_START
-    steps: list[dict[str, Any]] = []
+    cpu = m.cpus[1]
+    steps: list[str] = []
 
-    def step(title: str) -> None:
-        st = m.pages
-        steps.append({
-            "step": title,
-            "leaves": [{"va": hex(x.va), "pa": hex(x.pa), "size": x.size}
-                       for x in m.mappings()][:8],
-            "tables": {k: st.by_owner[k] for k in ("pgd", "pud", "pmd", "pte", "temp")},
-            "allocs": st.allocs, "frees": st.frees,
-            "frees_by_site": dict(st.frees_by_site),
-            "flushes": [{"start": hex(f.start), "end": hex(f.end), "full": f.full,
-                         "cpus": list(f.cpus)} for f in m.flushes],
-        })
+    def hx(x: Optional[int]) -> Optional[str]:
+        return None if x is None else hex(x)
 
-    m.ioremap_page_range(va, va + 4 * PAGE_SIZE, MMIO, PAGE_KERNEL_IO)
-    step("ioremap 16 KiB with 4 KiB pages (allocates PUD, PMD and PTE tables)")
-    m.vunmap_range(va, va + 4 * PAGE_SIZE)
-    step("vunmap: leaves cleared, tables kept, range flushed")
+    m.ioremap_page_range(va, va + PAGE_SIZE, MMIO, PAGE_KERNEL_IO)
+    steps.append(f"ioremap 4 KiB: {hex(va)} -> {hex(MMIO)}")
+    pa = cpu.access(va)
+    steps.append(f"CPU 1 reads {hex(va)} -> {hex(pa)} (fills its TLB and PDE cache)")
+    m.vunmap_range(va, va + PAGE_SIZE)
+    steps.append("iounmap: leaf cleared, range flushed on every CPU; the PTE table stays")
+    cpu.speculate(va)
+    psc = [e for e in cpu.psc_entries() if e.level == "pmd"]
+    steps.append(f"CPU 1 speculates {hex(va)}: its PDE cache points to the PTE table again "
+                 f"(pfn {', '.join(hex(e.pfn) for e in psc) or 'none'})")
+    pte_pfn = psc[0].pfn if psc else None
+    n_before = len(m.reports)
     m.ioremap_page_range(va, va + PMD_SIZE, MMIO, PAGE_KERNEL_IO)
-    step("ioremap 2 MiB at the same va: pmd_free_pte_page clears, flushes one page, frees "
-         "the PTE table")
-    m.ioremap_page_range(va + 3 * PMD_SIZE, va + 3 * PMD_SIZE + PAGE_SIZE, MMIO)
-    m.vunmap_range(va, va + PUD_SIZE)
-    step("ioremap a 4 KiB page beside it, then vunmap the whole 1 GiB")
-    m.ioremap_page_range(va, va + PUD_SIZE, MMIO, PAGE_KERNEL_IO)
-    step("ioremap 1 GiB: pud_free_pmd_page takes a temporary page, clears 512 PMDs and the "
-         "PUD, flushes one page, frees the PTE table, the temporary page and the PMD table")
+    frees = m.pages.frees_by_site.get("pmd_free_pte_page", 0)
+    flushed = [f for f in m.flushes if f.op == m.op]
+    steps.append(f"ioremap 2 MiB over it: pmd_free_pte_page frees the PTE table "
+                 f"({frees} freed, {len(flushed)} flush{'es' if len(flushed) != 1 else ''} "
+                 "before the free)")
+    hazard = [r for r in m.reports[n_before:] if r.kind == "StalePagingStructureCache"]
+
+    attacker = m.alloc_page()
+    forged = ATTACKER_PA | 0x163            # P|RW|A|D|G, as a kernel PTE
+    m.write_phys(attacker, forged.to_bytes(8, "little"))
+    steps.append(f"attacker allocates a data page: {hex(attacker)}"
+                 f"{' (the freed PTE table, reused LIFO)' if pte_pfn is not None and attacker >> 12 == pte_pfn else ''}"
+                 f" and writes a PTE pointing to {hex(ATTACKER_PA)}")
+    n_before = len(m.reports)
+    try:
+        seen: Optional[int] = cpu.access(va)
+        fault = None
+    except errors.PageFault as pf:
+        seen, fault = None, pf.error_code
+    uaf = [r for r in m.reports[n_before:] if r.kind == "PageTableUseAfterFree"]
+    steps.append(f"CPU 1 reads {hex(va)} -> " +
+                 (hex(seen) if seen is not None else f"page fault {fault:#x}") +
+                 (" — the attacker's page, through the stale PDE-cache entry"
+                  if seen is not None and seen == ATTACKER_PA else
+                  " — the new 2 MiB mapping" if seen == MMIO else ""))
+    w = m.walk(va)
     st = m.pages
     return {
         "profile": profile,
-        "cpus": cpus,
+        "description": profiles.get(profile).description,
         "steps": steps,
-        "ptdump_vmalloc": _vmalloc_ptdump(m),
+        "stale_psc_reports": [r.message for r in hazard],
+        "use_after_free_reports": [r.message for r in uaf],
+        "cpu1_sees": hx(seen),
+        "page_tables_say": {"pa": hx(w.pa), "page_size": w.page_size, "level": w.level},
+        "attacker_page": hex(attacker),
+        "all_reports": [{"kind": r.kind, "cpu": r.cpu, "op": r.op, "pfn": r.pfn,
+                         "message": r.message} for r in m.reports],
         "pages": {"allocated": st.allocated, "by_owner": st.by_owner, "allocs": st.allocs,
-                  "frees": st.frees, "failed": st.failed, "peak": st.peak,
-                  "allocs_by_site": st.allocs_by_site, "frees_by_site": st.frees_by_site},
-        "leaked_tables": m.leaked_tables(),
-        "reports": [r.message for r in m.reports],
+                  "frees": st.frees, "frees_by_site": st.frees_by_site},
+        "clean": not m.reports and seen == MMIO,
     }
+
+
+def run_demo(profile: Optional[str] = None, cpus: int = 2) -> dict[str, Any]:
+    """The demo: the seed scenario on v4.17 then v4.18 (or on ``profile`` alone)."""
+    names = [profile] if profile else ["v4.17", "v4.18"]
+    return {"runs": [run_scenario(p, cpus) for p in names]}
 
 
 def _print_demo(doc: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    con = Console(soft_wrap=True)
-    con.rule(f"ptlib demo — kernel profile {doc['profile']}, {doc['cpus']} CPUs")
-    nflush = 0
-    for i, s in enumerate(doc["steps"], 1):
-        con.print(f"[bold]{i}. {s['step']}[/bold]")
-        t = s["tables"]
-        con.print(f"   tables: pud={t['pud']} pmd={t['pmd']} pte={t['pte']} temp={t['temp']}"
-                  f"   allocs={s['allocs']} frees={s['frees']} {s['frees_by_site'] or ''}")
-        for f in s["flushes"][nflush:]:
-            kind = "full flush" if f["full"] else "INVLPG per page"
-            con.print(f"   flush_tlb_kernel_range({f['start']}, {f['end']}): {kind} on CPUs "
-                      f"{f['cpus']}")
-        nflush = len(s["flushes"])
-        for leaf in s["leaves"][:3]:
-            con.print(f"   leaf {leaf['va']} -> {leaf['pa']} ({leaf['size'] // 1024} KiB)")
-    con.rule("ptdump (vmalloc area, mapped runs)")
-    for line in doc["ptdump_vmalloc"]:
-        con.print(line, markup=False, highlight=False)
-    con.rule("page allocator")
-    p = doc["pages"]
-    tab = Table("owner", "allocated now")
-    for k, v in p["by_owner"].items():
-        tab.add_row(k, str(v))
-    con.print(tab)
-    con.print(f"allocs={p['allocs']} frees={p['frees']} failed={p['failed']} peak={p['peak']}")
-    con.print(f"allocations by site: {p['allocs_by_site']}")
-    con.print(f"frees by site: {p['frees_by_site']}")
-    leaked = sum(doc["leaked_tables"].values())
-    con.print(f"leaked table pages: {leaked}; reports: {len(doc['reports'])}")
+    con = Console(soft_wrap=True, highlight=False)
+    for run in doc["runs"]:
+        con.rule(f"kernel profile {run['profile']}")
+        con.print(run["description"], style="dim")
+        for i, s in enumerate(run["steps"], 1):
+            con.print(f"{i}. {s}")
+        for msg in run["stale_psc_reports"]:
+            con.print(f"[bold red]REPORT[/bold red] {msg}", markup=True)
+        for msg in run["use_after_free_reports"]:
+            con.print(f"[bold red]REPORT[/bold red] {msg}", markup=True)
+        t = run["page_tables_say"]
+        con.print(f"page tables: {VMALLOC_START:#x} -> {t['pa']} ({t['level']} leaf); "
+                  f"CPU 1 sees {run['cpu1_sees']}")
+        verdict = ("[bold green]clean[/bold green]: no report, CPU 1 sees the 2 MiB mapping"
+                   if run["clean"] else
+                   f"[bold red]{len(run['all_reports'])} report(s)[/bold red]")
+        con.print(verdict)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``ptlib`` console script; returns the exit status."""
-    ap = argparse.ArgumentParser(prog="ptlib", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="ptlib", description=(__doc__ or "").splitlines()[0])
     sub = ap.add_subparsers(dest="cmd")
-    d = sub.add_parser("demo", help="map, unmap, remap huge; print ptdump and page statistics")
-    d.add_argument("--profile", default="v4.18", choices=profiles.names(),
-                   help="kernel profile to run (default v4.18)")
-    d.add_argument("--cpus", type=int, default=2, help="number of CPUs (default 2)")
+    d = sub.add_parser("demo", help="the seed thread's stale page-directory cache, "
+                       "on v4.17 and v4.18")
+    d.add_argument("--profile", choices=profiles.names(),
+                   help="run only this kernel profile (default: v4.17 then v4.18)")
+    d.add_argument("--cpus", type=int, default=2, help="number of CPUs (default 2, at least 2)")
     d.add_argument("--json", action="store_true", help="print a JSON document instead")
     sub.add_parser("profiles", help="list the kernel profiles")
     args = ap.parse_args(["demo"] if argv is None and len(sys.argv) <= 1 else argv)
@@ -128,12 +135,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"{name}: {profiles.get(name).description}")
         return 0
     if args.cmd in (None, "demo"):
-        doc = run_demo(getattr(args, "profile", "v4.18"), getattr(args, "cpus", 2))
+        cpus = getattr(args, "cpus", 2)
+        if cpus < 2:
+            ap.error("--cpus: the demo needs at least 2 CPUs")
+        doc = run_demo(getattr(args, "profile", None), cpus)
         if getattr(args, "json", False):
             print(json.dumps(doc, indent=2))
         else:
             _print_demo(doc)
-        return 0 if not doc["reports"] and not any(doc["leaked_tables"].values()) else 1
+        return 0
     ap.print_help()
     return 2
 

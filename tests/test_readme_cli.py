@@ -28,29 +28,35 @@ def test_readme_opens_with_install_and_test_commands() -> None:
     assert any("pip install '.[test]'" in l and "pytest" in l for l in head)
 
 
-def test_demo_document_shows_both_frees() -> None:
+def test_demo_shows_the_bug_on_v417_and_not_on_v418() -> None:
     doc = run_demo()
-    assert doc["profile"] == "v4.18" and doc["reports"] == []
-    assert all(v == 0 for v in doc["leaked_tables"].values())
-    assert doc["pages"]["frees_by_site"] == {"pmd_free_pte_page": 1, "pud_free_pmd_page": 3}
-    assert doc["pages"]["allocs_by_site"]["pud_free_pmd_page"] == 1     # the temporary page
-    assert doc["pages"]["by_owner"]["temp"] == 0
-    last = doc["steps"][-1]
-    assert last["leaves"] == [{"va": hex(ptlib.VMALLOC_START), "pa": "0x4000000000",
-                               "size": ptlib.PUD_SIZE}]
-    assert any("PSE" in line and line.endswith("pud") for line in doc["ptdump_vmalloc"])
+    v17, v18 = doc["runs"]
+    assert (v17["profile"], v18["profile"]) == ("v4.17", "v4.18")
+    assert len(v17["stale_psc_reports"]) == 2          # one per CPU, at the free
+    assert all("pmd_free_pte_page" in r for r in v17["stale_psc_reports"])
+    assert len(v17["use_after_free_reports"]) == 1
+    assert "0x12345000" in v17["use_after_free_reports"][0]
+    assert v17["cpu1_sees"] == "0x12345000"              # the attacker's page
+    assert v17["page_tables_say"] == {"pa": "0x4000000000", "page_size": ptlib.PMD_SIZE,
+                                      "level": "pmd"}
+    assert v18["clean"] and v18["all_reports"] == []
+    assert v18["cpu1_sees"] == "0x4000000000"
+    assert v18["pages"]["frees_by_site"] == {"pmd_free_pte_page": 1}
 
 
 def test_cli_json_and_exit_status(capsys) -> None:
-    assert main(["demo", "--json"]) == 0
+    assert main(["demo", "--json", "--profile", "v4.18"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["steps"][2]["frees_by_site"] == {"pmd_free_pte_page": 1}
+    assert [r["profile"] for r in doc["runs"]] == ["v4.18"] and doc["runs"][0]["clean"]
     assert main(["profiles"]) == 0
-    assert "v4.18" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "v4.17" in out and "v4.18" in out
 
 
 def test_python_dash_m_runs_the_demo() -> None:
     r = subprocess.run([sys.executable, "-m", "ptlib", "demo"], capture_output=True, text=True,
                        cwd=ROOT / "tests", timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "pud_free_pmd_page" in r.stdout and "leaked table pages: 0" in r.stdout
+    assert "StalePagingStructureCache: pmd_free_pte_page frees" in r.stdout
+    assert "page-table use-after-free: CPU 1" in r.stdout
+    assert "clean: no report, CPU 1 sees the 2 MiB mapping" in r.stdout
