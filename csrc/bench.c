@@ -2,6 +2,8 @@
  * bench.c - C-side timing loops for benchmarks/ (never used by tests).
  * pt_bench_pte_loop is the "fill limit": a plain loop writing the same PTE values that
  * ioremap_page_range writes for the same range, into one preallocated, pre-touched buffer.
+ * pt_bench_chase is the "walk limit" for pt_bench_translate_many: 4 dependent loads per
+ * address through tables shaped like the ones the walker reads.
  */
 #define _DEFAULT_SOURCE
 #include <stdlib.h>
@@ -49,6 +51,154 @@ int pt_bench_ioremap(pt_machine *m, uint64_t addr, uint64_t size, uint64_t phys,
             return PT_EINVAL;
         ns_out[r] = now_ns() - t0;
         pt_unmap_kernel_range_noflush(m, addr, size);
+    }
+    return PT_OK;
+}
+
+/* ---- the MMU: translate_many against a plain pointer chase ---- */
+
+/* reps pt_cpu_translate_many() calls over the same n addresses, each timed into ns_out[r]
+ * (the caller divides by n).  Every address must translate: a fault means the case is not
+ * what the caller built, and the function returns PT_EINVAL. */
+int pt_bench_translate_many(pt_machine *m, int cpu, const uint64_t *vas, size_t n, int reps,
+                            double *ns_out)
+{
+    if (cpu < 0 || cpu >= pt_ncpus(m) || !n)
+        return PT_EINVAL;
+    uint64_t *out = malloc(n * sizeof(*out));
+    if (!out)
+        return PT_ENOMEM;
+    memset(out, 0, n * sizeof(*out));
+    int rc = PT_OK;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_ns();
+        size_t faults = pt_cpu_translate_many(m, cpu, vas, out, NULL, n);
+        __asm__ volatile("" : : "r"(out) : "memory");
+        ns_out[r] = now_ns() - t0;
+        if (faults)
+            rc = PT_EINVAL;
+    }
+    free(out);
+    return rc;
+}
+
+/* One level of the chase's tables: ntab tables of 512 entries, one after the other. */
+struct chase_level {
+    uint64_t *t;
+    size_t ntab, cap;
+};
+
+static int64_t chase_new_table(struct chase_level *L)
+{
+    if (L->ntab == L->cap) {
+        size_t cap = L->cap ? L->cap * 2 : 16;
+        uint64_t *t = realloc(L->t, cap * 512 * sizeof(*t));
+        if (!t)
+            return -1;
+        L->t = t;
+        L->cap = cap;
+    }
+    memset(L->t + L->ntab * 512, 0, 512 * sizeof(*L->t));
+    return (int64_t)L->ntab++;
+}
+
+/* The walk limit: for each address, 4 dependent loads through 4 arrays shaped like the
+ * page tables that map the same addresses (one 4 KiB table per distinct PGD/PUD/PMD entry,
+ * so the footprint in host caches is the walker's), entries holding "next table byte offset
+ * | present" as a PTE holds "pfn | flags".  Each result goes to an out buffer, as
+ * translate_many's do.  reps passes over the n addresses, each timed into ns_out[r]. */
+int pt_bench_chase(const uint64_t *vas, size_t n, int reps, double *ns_out)
+{
+    static const uint32_t shift[4] = { 39, 30, 21, 12 };
+    struct chase_level lv[4] = { { 0 } };
+    uint64_t *arr[4] = { NULL };
+    uint64_t *out = NULL;
+    int rc = PT_ENOMEM;
+    if (!n)
+        return PT_EINVAL;
+    if (chase_new_table(&lv[0]) < 0)
+        goto done;
+    /* Build: present entries for every address, tables allocated on first use. */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t tab = 0;
+        for (int l = 0; l < 4; l++) {
+            uint64_t *e = &lv[l].t[tab * 512 + ((vas[i] >> shift[l]) & 511)];
+            if (l == 3) {
+                *e = (vas[i] & 0x000ffffffffff000ULL) | 1;      /* a leaf: any frame */
+                break;
+            }
+            if (!*e) {
+                int64_t nt = chase_new_table(&lv[l + 1]);
+                if (nt < 0)
+                    goto done;
+                *e = ((uint64_t)nt << 12) | 1;
+            }
+            tab = *e >> 12;
+        }
+    }
+    /* Page-aligned final copies, as the emulated RAM's tables are. */
+    for (int l = 0; l < 4; l++) {
+        arr[l] = aligned_alloc(4096, lv[l].ntab * 4096);
+        if (!arr[l])
+            goto done;
+        memcpy(arr[l], lv[l].t, lv[l].ntab * 4096);
+    }
+    out = malloc(n * sizeof(*out));
+    if (!out)
+        goto done;
+    memset(out, 0, n * sizeof(*out));
+    const char *a0 = (const char *)arr[0], *a1 = (const char *)arr[1],
+               *a2 = (const char *)arr[2], *a3 = (const char *)arr[3];
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_ns();
+        for (size_t i = 0; i < n; i++) {
+            uint64_t va = vas[i], e;
+            e = *(const uint64_t *)(a0 + ((va >> 39) & 511) * 8);
+            e = *(const uint64_t *)(a1 + (e & ~0xfffULL) + ((va >> 30) & 511) * 8);
+            e = *(const uint64_t *)(a2 + (e & ~0xfffULL) + ((va >> 21) & 511) * 8);
+            e = *(const uint64_t *)(a3 + (e & ~0xfffULL) + ((va >> 12) & 511) * 8);
+            out[i] = (e & ~0xfffULL) | (va & 0xfff);
+        }
+        __asm__ volatile("" : : "r"(out) : "memory");
+        ns_out[r] = now_ns() - t0;
+    }
+    rc = PT_OK;
+    for (size_t i = 0; i < n; i++)     /* the chase must have found every leaf */
+        if (out[i] != (vas[i] & 0x000fffffffffffffULL))
+            rc = PT_EINVAL;
+done:
+    for (int l = 0; l < 4; l++) {
+        free(lv[l].t);
+        free(arr[l]);
+    }
+    free(out);
+    return rc;
+}
+
+/* ---- ioremap/vunmap cycles (sanitizer on vs off) ---- */
+
+/* reps runs of iters cycles, each run timed into ns_out[r]: cycle k maps [va, va+size) to
+ * phys with ioremap_page_range and unmaps it with unmap_kernel_range (the flushing one, as
+ * vunmap does), va rotating over nslots slots base + (k % nslots) * stride; k runs on across
+ * runs.  Tables stay after the first pass over the slots. */
+int pt_bench_ioremap_cycles(pt_machine *m, uint64_t base, uint64_t stride, int nslots,
+                            uint64_t size, uint64_t phys, uint64_t prot, int iters, int reps,
+                            double *ns_out)
+{
+    int ret;
+    uint64_t k = 0;
+    if (nslots < 1)
+        return PT_EINVAL;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_ns();
+        for (int i = 0; i < iters; i++, k++) {
+            uint64_t va = base + (k % (uint64_t)nslots) * stride;
+            if (pt_ioremap_page_range(m, va, va + size, phys, prot, &ret) != PT_OK || ret)
+                return PT_EINVAL;
+            if (pt_unmap_kernel_range(m, va, size) != PT_OK)
+                return PT_EINVAL;
+        }
+        ns_out[r] = now_ns() - t0;
     }
     return PT_OK;
 }

@@ -200,6 +200,18 @@ static void fault_invalidate(pt_machine *m, int c, uint64_t va)
 
 /* ---- the walker ---- */
 
+/* Sanitizer, inline on the walk: a table read must come from an allocated table frame of
+ * the level being read (else the walk is a use-after-free; reported at its end). */
+static inline int table_frame_ok(const pt_machine *m, uint64_t table, int level)
+{
+    if (!pt_pa_is_ram(m, table))
+        return 1;
+    static const uint8_t owner[6] = { 0, PT_OWNER_PGD, PT_OWNER_P4D, PT_OWNER_PUD,
+                                      PT_OWNER_PMD, PT_OWNER_PTE };
+    const struct pt_page *pg = &m->pages[table >> PAGE_SHIFT];
+    return pg->state == PT_FRAME_ALLOCATED && pg->owner == owner[level];
+}
+
 static inline int perm_ok(uint32_t f, int acc)
 {
     if ((acc & PT_ACC_WRITE) && !(f & CE_RW))
@@ -273,10 +285,10 @@ static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64
         uint64_t ent = 0;
         if (pt_pa_is_ram(m, table))
             ent = *(uint64_t *)(m->ram + epa);
-        if (m->sanitize && !bad) {
-            san_table_read(m, c, table, level, va, psc_hit, ent, &bad, &bad_pfn);
-            if (bad)
-                bad_level = level;
+        if (m->sanitize && !bad && !table_frame_ok(m, table, level)) {
+            bad = 1;
+            bad_pfn = table >> PAGE_SHIFT;
+            bad_level = level;
         }
         if (!(ent & _PAGE_PRESENT))
             goto fault;

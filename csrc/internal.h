@@ -192,8 +192,6 @@ void san_psc_flush_cpu(pt_machine *m, int cpu);
 void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va);
 void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va);
 void san_tlb_flush_cpu(pt_machine *m, int cpu);
-void san_table_read(pt_machine *m, int cpu, uint64_t table_pa, int level, uint64_t va,
-                    int psc_level, uint64_t entry, int *bad, uint64_t *bad_pfn);
 void san_report_uaf(pt_machine *m, int cpu, uint64_t va, uint64_t bad_pfn, int bad_level,
                     int psc_level, int faulted, uint64_t pa);
 void san_free(pt_machine *m);

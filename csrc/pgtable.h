@@ -207,7 +207,9 @@ static inline pte_t *pte_offset_kernel(pt_machine *m, pmd_t *pmd, uint64_t addr)
 /* Every write of a table entry goes through these, and the sanitizer sees it. */
 static inline void set_pte(pt_machine *m, pte_t *p, pte_t v)
 {
-    if (m->sanitize)
+    /* A PTE write over a non-present entry changes nothing the sanitizer tracks unless
+     * removed leaves are pending (the StaleTlbEntry check): skip the call then. */
+    if (m->sanitize && ((p->pte & _PAGE_PRESENT) || m->npend))
         san_entry_write(m, p, PT_LEVEL_PTE, p->pte, v.pte);
     *p = v;
 }

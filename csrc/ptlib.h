@@ -272,5 +272,11 @@ size_t pt_check_leaks(pt_machine *m);
 int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, double *ns_out);
 int pt_bench_ioremap(pt_machine *m, uint64_t addr, uint64_t size, uint64_t phys,
                      uint64_t prot, int reps, double *ns_out);
+int pt_bench_translate_many(pt_machine *m, int cpu, const uint64_t *vas, size_t n, int reps,
+                            double *ns_out);
+int pt_bench_chase(const uint64_t *vas, size_t n, int reps, double *ns_out);
+int pt_bench_ioremap_cycles(pt_machine *m, uint64_t base, uint64_t stride, int nslots,
+                            uint64_t size, uint64_t phys, uint64_t prot, int iters, int reps,
+                            double *ns_out);
 
 #endif

@@ -47,16 +47,6 @@ static const char *psc_name(int s)
     return (s >= 0 && s < 3) ? n[s] : NULL;
 }
 
-static int level_owner(int level)
-{
-    switch (level) {
-    case PT_LEVEL_PGD: return PT_OWNER_PGD;
-    case PT_LEVEL_PUD: return PT_OWNER_PUD;
-    case PT_LEVEL_PMD: return PT_OWNER_PMD;
-    default: return PT_OWNER_PTE;
-    }
-}
-
 static uint32_t lvl_shift(int level)
 {
     return level == PT_LEVEL_PGD ? 39 : level == PT_LEVEL_PUD ? 30 : level == PT_LEVEL_PMD ? 21 : 12;
@@ -436,19 +426,6 @@ void san_frame_free(pt_machine *m, uint64_t pfn, int site)
 }
 
 /* ---- use after free on a walk ---- */
-
-void san_table_read(pt_machine *m, int cpu, uint64_t table_pa, int level, uint64_t va,
-                    int psc_level, uint64_t entry, int *bad, uint64_t *bad_pfn)
-{
-    (void)cpu; (void)va; (void)psc_level; (void)entry;
-    if (!pt_pa_is_ram(m, table_pa))
-        return;
-    const struct pt_page *pg = &m->pages[table_pa >> PAGE_SHIFT];
-    if (pg->state == PT_FRAME_ALLOCATED && pg->owner == level_owner(level))
-        return;
-    *bad = 1;
-    *bad_pfn = table_pa >> PAGE_SHIFT;
-}
 
 void san_report_uaf(pt_machine *m, int cpu, uint64_t va, uint64_t bad_pfn, int bad_level,
                     int psc_level, int faulted, uint64_t pa)
