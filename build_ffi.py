@@ -18,8 +18,9 @@ def _cdef_text() -> str:
     keep = []
     for line in lines:
         if line.startswith("#"):
-            if re.match(r"#define\s+\w+\s+\d+\s*$", line):
-                keep.append(line)
+            m = re.match(r"(#define\s+\w+\s+\d+)\s*(/\*.*\*/)?\s*$", line)
+            if m:
+                keep.append(m.group(1))
             continue
         keep.append(line)
     return "\n".join(keep)

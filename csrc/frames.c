@@ -71,7 +71,7 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
     pg->alloc_site = (uint8_t)site;
     pg->alloc_op = m->op;
     if (m->sanitize)
-        san_frame_alloc(m, pfn);
+        san_frame_alloc(m, pfn, zero);
     pg->lru = PT_NIL;
     if (zero && pg->dirty)
         memset(m->ram + (pfn << PAGE_SHIFT), 0, PAGE_SIZE);

@@ -115,6 +115,9 @@ struct pt_machine {
 
     /* sanitizer */
     uint64_t epoch;
+    int record;
+    pt_event *events;
+    size_t nevents, cap_events;
     struct pt_tlb_pending *pend;
     size_t npend, cap_pend;
 
@@ -183,7 +186,7 @@ void pt_speculate_random(pt_machine *m);
 
 /* Sanitizer (sanitizer.c). */
 void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t val);
-void san_frame_alloc(pt_machine *m, uint64_t pfn);
+void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero);
 void san_frame_free(pt_machine *m, uint64_t pfn, int site);
 void san_root(pt_machine *m, uint64_t pfn);
 void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush);
@@ -195,6 +198,8 @@ void san_tlb_flush_cpu(pt_machine *m, int cpu);
 void san_report_uaf(pt_machine *m, int cpu, uint64_t va, uint64_t bad_pfn, int bad_level,
                     int psc_level, int faulted, uint64_t pa);
 void san_free(pt_machine *m);
+void san_event(pt_machine *m, int kind, int cpu, uint32_t pcid, int level, uint64_t a,
+               uint64_t b, uint64_t c);
 
 /* Kernel TLB-flush policy (tlbflush.c). */
 void flush_tlb_kernel_range(pt_machine *m, uint64_t start, uint64_t end);

@@ -56,6 +56,7 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     m->invlpg_covering = cfg->invlpg_covering;
     m->sanitize = cfg->sanitize;
     m->speculation = cfg->speculation;
+    m->record = cfg->record_events;
     m->mtrr_default = MTRR_TYPE_UNCACHABLE;
 
     /* Frame 0 is reserved: physical 0 is never a page table. */

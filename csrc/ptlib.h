@@ -116,6 +116,7 @@ typedef struct pt_config {
     int speculation;             /* PT_SPEC_* */
     uint32_t tlb_entries[3];     /* 4K, 2M, 1G; multiple of the ways, power-of-two sets */
     uint32_t psc_entries[3];     /* PML4E, PDPTE, PDE caches; 0 = not implemented */
+    int record_events;           /* keep the sanitizer's event log (tests: brute force) */
 } pt_config;
 
 typedef struct pt_stats {
@@ -264,6 +265,23 @@ int pt_cpu_set_cr4(pt_machine *m, int cpu, int pge, int pcide);
 int pt_cpu_state_get(const pt_machine *m, int cpu, pt_cpu_state *out);
 size_t pt_cpu_tlb_entries(const pt_machine *m, int cpu, pt_cache_record *out, size_t cap);
 size_t pt_cpu_psc_entries(const pt_machine *m, int cpu, pt_cache_record *out, size_t cap);
+
+/* The sanitizer's event log, in order (Machine(record_events=True)). */
+#define PT_EV_ROOT 1             /* a = pfn of init_mm's pgd */
+#define PT_EV_WRITE 2            /* a = entry's physical address, b = old, c = new; level */
+#define PT_EV_SLOT 3             /* cpu switches to pcid; b = 1 if its PSC entries are flushed */
+#define PT_EV_FLUSH_SLOT 4       /* every PSC entry of (cpu, pcid) dropped */
+#define PT_EV_FLUSH_CPU 5        /* every PSC entry of cpu dropped */
+#define PT_EV_COVER 6            /* PSC entries of (cpu, pcid) covering va = a dropped */
+#define PT_EV_ALLOC 7            /* a = pfn, b = owner, c = 1 if zeroed */
+#define PT_EV_FREE 8             /* a = pfn */
+typedef struct pt_event {
+    int kind, cpu, level;
+    uint32_t pcid;
+    uint64_t a, b, c;
+} pt_event;
+size_t pt_event_count(const pt_machine *m);
+size_t pt_events_get(const pt_machine *m, size_t first, pt_event *out, size_t n);
 
 /* Sanitizer checks run on demand: table pages allocated but unreachable (PageTableLeak). */
 size_t pt_check_leaks(pt_machine *m);

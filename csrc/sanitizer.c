@@ -89,6 +89,34 @@ static int is_leaf(uint64_t e, int level)
            ((level == PT_LEVEL_PUD || level == PT_LEVEL_PMD) && (e & _PAGE_PSE));
 }
 
+/* ---- the event log (tests re-derive the analysis from it by brute force) ---- */
+
+void san_event(pt_machine *m, int kind, int cpu, uint32_t pcid, int level, uint64_t a,
+               uint64_t b, uint64_t c)
+{
+    if (!m->record)
+        return;
+    if (m->nevents == m->cap_events) {
+        size_t cap = m->cap_events ? m->cap_events * 2 : 256;
+        pt_event *n = realloc(m->events, cap * sizeof(*n));
+        if (!n)
+            return;
+        m->events = n;
+        m->cap_events = cap;
+    }
+    m->events[m->nevents++] = (pt_event){ kind, cpu, level, pcid, a, b, c };
+}
+
+size_t pt_event_count(const pt_machine *m) { return m->nevents; }
+
+size_t pt_events_get(const pt_machine *m, size_t first, pt_event *out, size_t n)
+{
+    size_t k = 0;
+    for (; k < n && first + k < m->nevents; k++)
+        out[k] = m->events[first + k];
+    return k;
+}
+
 /* ---- reachability ---- */
 
 static void reach(pt_machine *m, uint64_t pfn, int level, uint64_t va)
@@ -138,15 +166,17 @@ void san_root(pt_machine *m, uint64_t pfn)
     pg->reach_start = ++m->epoch;
     pg->link_level = PT_LEVEL_PGD;
     pg->link_va = 0;
+    san_event(m, PT_EV_ROOT, -1, 0, PT_LEVEL_PGD, pfn, 0, 0);
 }
 
-void san_frame_alloc(pt_machine *m, uint64_t pfn)
+void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero)
 {
     struct pt_page *pg = &m->pages[pfn];
     pg->reach_start = 0;
     pg->nriv = 0;
     pg->link_level = 0;
     pg->uaf_reported = 0;
+    san_event(m, PT_EV_ALLOC, -1, 0, 0, pfn, pg->owner, zero);
 }
 
 /* ---- StaleTlbEntry: removed leaves not yet flushed on every CPU ---- */
@@ -247,6 +277,7 @@ void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t
     struct pt_page *fp = &m->pages[pa >> PAGE_SHIFT];
     uint64_t oc = table_target(old, level), nc = table_target(val, level);
     m->epoch++;
+    san_event(m, PT_EV_WRITE, -1, 0, level, pa, old, val);
     if (oc != OPEN && oc != nc && pt_pa_is_ram(m, oc))
         unreach(m, oc >> PAGE_SHIFT);
     if (!fp->reach_start)
@@ -291,6 +322,7 @@ void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush)
 {
     struct pt_cpu *c = &m->cpus[cpu];
     m->epoch++;
+    san_event(m, PT_EV_SLOT, cpu, pcid, 0, 0, (uint64_t)flush, 0);
     if (c->nslots) {
         struct pt_slot *cur = &c->slots[c->cur_slot];
         if (cur->niv && cur->iv[cur->niv * 2 - 1] == OPEN)
@@ -322,6 +354,7 @@ static void slot_flush(pt_machine *m, int cpu, struct pt_slot *s)
 void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
 {
     m->epoch++;
+    san_event(m, PT_EV_FLUSH_SLOT, cpu, pcid, 0, 0, 0, 0);
     struct pt_slot *s = slot_find(m, cpu, pcid);
     if (s)
         slot_flush(m, cpu, s);
@@ -330,6 +363,7 @@ void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
 void san_psc_flush_cpu(pt_machine *m, int cpu)
 {
     m->epoch++;
+    san_event(m, PT_EV_FLUSH_CPU, cpu, 0, 0, 0, 0, 0);
     struct pt_cpu *c = &m->cpus[cpu];
     for (uint32_t i = 0; i < c->nslots; i++)
         slot_flush(m, cpu, &c->slots[i]);
@@ -338,6 +372,7 @@ void san_psc_flush_cpu(pt_machine *m, int cpu)
 void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va)
 {
     m->epoch++;
+    san_event(m, PT_EV_COVER, cpu, pcid, 0, va, 0, 0);
     struct pt_slot *s = slot_find(m, cpu, pcid);
     if (!s || !s->niv)
         return;
@@ -389,6 +424,7 @@ void san_frame_free(pt_machine *m, uint64_t pfn, int site)
 {
     struct pt_page *pg = &m->pages[pfn];
     m->epoch++;
+    san_event(m, PT_EV_FREE, -1, 0, 0, pfn, 0, 0);
     if (pg->reach_start) {
         pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, pt_site_name(site), pg->link_va, pfn,
                       "BUG: Bad page state: %s frees pfn %#llx, a %s table that is still "
@@ -526,4 +562,5 @@ void san_free(pt_machine *m)
         free(m->cpus[c].slots);
     }
     free(m->pend);
+    free(m->events);
 }

@@ -175,7 +175,8 @@ class Machine:
     def __init__(self, paging: str = "4level", cpus: int = 1, kernel: str = "v4.18",
                  seed: int = 0, ram_pages: int = 65536, *, invlpg_psc: str = "sdm",
                  speculation: str = "none", sanitize: bool = True,
-                 panic_on_report: bool = False, **knobs: Any) -> None:
+                 panic_on_report: bool = False, record_events: bool = False,
+                 **knobs: Any) -> None:
         if not isinstance(paging, str):
             raise TypeError(f"paging: expected str, got {type(paging).__name__}")
         if paging in _PAGINGS_PLANNED:
@@ -202,7 +203,8 @@ class Machine:
                 raise TypeError(f"{name}: expected str, got {type(value).__name__}")
             if value not in table:
                 raise errors.InvalidArgument(f"{name}: {value!r} is not one of {sorted(table)}")
-        for name, value in (("sanitize", sanitize), ("panic_on_report", panic_on_report)):
+        for name, value in (("sanitize", sanitize), ("panic_on_report", panic_on_report),
+                            ("record_events", record_events)):
             if not isinstance(value, bool):
                 raise TypeError(f"{name}: expected bool, got {type(value).__name__}")
         caches = dict(CACHE_DEFAULTS)
@@ -243,6 +245,7 @@ class Machine:
                     _FREE_TABLES[value] if name == "free_tables" else int(value))
         cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
         cfg.sanitize = int(sanitize)
+        cfg.record_events = int(record_events)
         cfg.speculation = _SPECULATION[speculation]
         for i, k in enumerate(("tlb_4k", "tlb_2m", "tlb_1g")):
             cfg.tlb_entries[i] = caches[k]
@@ -652,6 +655,23 @@ class Machine:
         """Forget the recorded reports."""
         lib.pt_reports_clear(self._m)
         self._seen_reports = 0
+
+    def events(self) -> list[tuple[str, int, int, int, int, int, int]]:
+        """The sanitizer's event log (needs ``Machine(record_events=True)``), in order, as
+        (kind, cpu, pcid, level, a, b, c): "root" (a = pgd pfn), "write" (a = entry's
+        physical address, b = old, c = new value, level of the table), "slot" (cpu switches
+        to pcid, b = 1 if that PCID's PSC entries are flushed), "flush_slot", "flush_cpu",
+        "cover" (PSC entries of (cpu, pcid) covering va = a dropped), "alloc" (a = pfn,
+        b = owner number, c = 1 if zeroed), "free" (a = pfn).  PTE writes over non-present
+        entries are not logged (they cannot change reachability)."""
+        names = {lib.PT_EV_ROOT: "root", lib.PT_EV_WRITE: "write", lib.PT_EV_SLOT: "slot",
+                 lib.PT_EV_FLUSH_SLOT: "flush_slot", lib.PT_EV_FLUSH_CPU: "flush_cpu",
+                 lib.PT_EV_COVER: "cover", lib.PT_EV_ALLOC: "alloc", lib.PT_EV_FREE: "free"}
+        n = lib.pt_event_count(self._m)
+        buf = ffi.new("pt_event[]", max(n, 1))
+        lib.pt_events_get(self._m, 0, buf, n)
+        return [(names[e.kind], int(e.cpu), int(e.pcid), int(e.level), int(e.a), int(e.b),
+                 int(e.c)) for e in (buf[i] for i in range(n))]
 
     def check_leaks(self) -> int:
         """Record a ``PageTableLeak`` report for every table page that is allocated but not
