@@ -70,8 +70,9 @@ static inline void cache_insert(struct pt_cache *c, uint64_t tag, uint64_t pa, u
     struct pt_centry *set = c->e + si * c->ways, *victim = NULL;
     for (uint32_t w = 0; w < c->ways; w++) {
         struct pt_centry *e = &set[w];
-        if ((e->flags & CE_VALID) && e->tag == tag && e->pcid == pcid) {
-            victim = e;
+        if ((e->flags & CE_VALID) && e->tag == tag &&
+            (e->pcid == pcid || (e->flags & flags & CE_GLOBAL))) {
+            victim = e;      /* refresh in place: one global entry per page, whatever PCID */
             break;
         }
         if (!victim && !(e->flags & CE_VALID))
@@ -368,10 +369,15 @@ size_t pt_cpu_translate_many(pt_machine *m, int c, const uint64_t *vas, uint64_t
                              uint32_t *errs, size_t n)
 {
     size_t faults = 0;
+    if (c < 0 || c >= m->ncpus)
+        return 0;
     m->op++;
     for (size_t i = 0; i < n; i++) {
         uint32_t err = 0;
-        if (cpu_walk(m, c, vas[i], 0, 0, &out[i], &err)) {
+        /* A non-canonical address is never translated (it would #GP, SDM 3.3.7.1): it
+         * gives FAULT with error code 0 and touches no cache. */
+        uint64_t top = vas[i] >> 47;
+        if ((top != 0 && top != 0x1ffff) || cpu_walk(m, c, vas[i], 0, 0, &out[i], &err)) {
             out[i] = UINT64_MAX;
             faults++;
         }
@@ -394,6 +400,8 @@ int pt_cpu_speculate(pt_machine *m, int c, uint64_t va)
  * the current PCID ("sdm"), or only the entries covering va ("covering"). */
 int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
 {
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
     struct pt_cpu *cpu = &m->cpus[c];
     uint32_t pcid = cur_pcid(cpu);
     cpu->stats.invlpg++;
@@ -416,6 +424,8 @@ int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
  * PSC entries go (with CR4.PCIDE=0 the PCID is 0 and bit 63 must be 0). */
 int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
 {
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
     struct pt_cpu *cpu = &m->cpus[c];
     if (pcid > 4095 || (!cpu->pcide && (pcid || noflush)))
         return PT_EINVAL;
@@ -433,6 +443,8 @@ int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int nof
 /* INVPCID types 0-3 (SDM 4.10.4.1). */
 int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
 {
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
     struct pt_cpu *cpu = &m->cpus[c];
     if (type < 0 || type > 3 || pcid > 4095 || (!cpu->pcide && type <= 1 && pcid))
         return PT_EINVAL;
@@ -465,12 +477,16 @@ int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
 /* Toggling CR4.PGE: every TLB entry (global ones too) and every PSC entry. */
 int pt_cpu_flush_all(pt_machine *m, int c)
 {
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
     flush_everything(m, c);
     return PT_OK;
 }
 
 int pt_cpu_set_cr4(pt_machine *m, int c, int pge, int pcide)
 {
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
     struct pt_cpu *cpu = &m->cpus[c];
     if (pcide && !cpu->pcide && cpu->pcid)
         return PT_EINVAL;           /* #GP: CR3[11:0] must be 0 to set PCIDE */
@@ -521,6 +537,8 @@ static size_t dump_cache(const struct pt_cache *c, int level, pt_cache_record *o
 
 size_t pt_cpu_tlb_entries(const pt_machine *m, int c, pt_cache_record *out, size_t cap)
 {
+    if (c < 0 || c >= m->ncpus)
+        return 0;
     size_t n = 0;
     for (int s = 0; s < NR_TLB; s++)
         n = dump_cache(&m->cpus[c].tlb[s], tlb_level[s], out, cap, n);
@@ -529,6 +547,8 @@ size_t pt_cpu_tlb_entries(const pt_machine *m, int c, pt_cache_record *out, size
 
 size_t pt_cpu_psc_entries(const pt_machine *m, int c, pt_cache_record *out, size_t cap)
 {
+    if (c < 0 || c >= m->ncpus)
+        return 0;
     size_t n = 0;
     for (int s = 0; s < NR_PSC; s++)
         n = dump_cache(&m->cpus[c].psc[s], psc_level[s], out, cap, n);

@@ -63,6 +63,18 @@ def _check_pcid(pcid: object) -> int:
     return pcid
 
 
+def _check_items(name: str, buf: Any, size: int) -> None:
+    """A buffer argument must hold items of `size` bytes (or be raw bytes of a multiple)."""
+    try:
+        mv = memoryview(buf)
+    except TypeError as exc:
+        raise TypeError(f"{name}: expected a buffer of uint{8 * size}, got "
+                        f"{type(buf).__name__}") from exc
+    if mv.itemsize != size and not (mv.itemsize == 1 and mv.nbytes % size == 0):
+        raise TypeError(f"{name}: items of {mv.itemsize} bytes (format {mv.format!r}); "
+                        f"need uint{8 * size}")
+
+
 def describe_error_code(err: int) -> str:
     """The x86 page-fault error code in words (P, W/R, U/S, RSVD, I/D)."""
     parts = ["protection" if err & lib.PT_PF_PROT else "not-present",
@@ -156,11 +168,17 @@ class CPU:
         ``vas``: any buffer of uint64 (``array('Q')``, a NumPy uint64 array, bytes) — a
         list of ints is accepted and converted.  ``out``: a writable uint64 buffer of the same
         length (default: a new ``array('Q')``), which is returned; an address that faults
-        gives ``ptlib.cpu.FAULT`` (2**64-1).  ``errors_out``: an optional writable uint32
+        gives ``ptlib.cpu.FAULT`` (2**64-1), and so does a non-canonical address (it would
+        #GP; error code 0, no cache touched).  ``errors_out``: an optional writable uint32
         buffer that receives each error code (0 when translated).
         """
         if isinstance(vas, (list, tuple)):
             vas = array("Q", vas)
+        _check_items("vas", vas, 8)
+        if out is not None:
+            _check_items("out", out, 8)
+        if errors_out is not None:
+            _check_items("errors_out", errors_out, 4)
         try:
             src = ffi.from_buffer("uint64_t[]", vas)
         except TypeError as exc:
@@ -170,7 +188,7 @@ class CPU:
             out = array("Q", bytes(8 * n))
         try:
             dst = ffi.from_buffer("uint64_t[]", out, require_writable=True)
-        except TypeError as exc:
+        except (TypeError, BufferError) as exc:
             raise TypeError(f"out: expected a writable buffer of uint64, got {type(out).__name__}") from exc
         if len(dst) != n:
             raise errors.InvalidArgument(f"out: has {len(dst)} entries, vas has {n}")
@@ -178,7 +196,7 @@ class CPU:
         if errors_out is not None:
             try:
                 errp = ffi.from_buffer("uint32_t[]", errors_out, require_writable=True)
-            except TypeError as exc:
+            except (TypeError, BufferError) as exc:
                 raise TypeError("errors_out: expected a writable buffer of uint32") from exc
             if len(errp) != n:
                 raise errors.InvalidArgument(f"errors_out: has {len(errp)} entries, vas has {n}")
