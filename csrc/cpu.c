@@ -49,7 +49,7 @@ static inline struct pt_centry *cache_set(const struct pt_cache *c, uint64_t tag
 static inline struct pt_centry *cache_lookup(const struct pt_cache *c, uint64_t tag,
                                              uint32_t pcid, int global_ok)
 {
-    if (!c->nsets)
+    if (!c->nvalid)
         return NULL;
     struct pt_centry *set = cache_set(c, tag);
     for (uint32_t w = 0; w < c->ways; w++) {
@@ -78,8 +78,12 @@ static inline void cache_insert(struct pt_cache *c, uint64_t tag, uint64_t pa, u
         if (!victim && !(e->flags & CE_VALID))
             victim = e;
     }
-    if (!victim)
-        victim = &set[c->next[si]++ % c->ways];
+    if (!victim) {
+        victim = &set[c->next[si]];
+        c->next[si] = (uint8_t)((uint32_t)c->next[si] + 1 == c->ways ? 0 : c->next[si] + 1);
+    }
+    if (!(victim->flags & CE_VALID))
+        c->nvalid++;
     *victim = (struct pt_centry){ tag, pa, pcid, flags | CE_VALID };
 }
 
@@ -87,7 +91,7 @@ static inline void cache_insert(struct pt_cache *c, uint64_t tag, uint64_t pa, u
  * drop_global, global ones of any pcid. */
 static void cache_drop_tag(struct pt_cache *c, uint64_t tag, uint32_t pcid, int drop_global)
 {
-    if (!c->nsets)
+    if (!c->nvalid)
         return;
     struct pt_centry *set = cache_set(c, tag);
     for (uint32_t w = 0; w < c->ways; w++) {
@@ -95,8 +99,10 @@ static void cache_drop_tag(struct pt_cache *c, uint64_t tag, uint32_t pcid, int 
         if (!(e->flags & CE_VALID) || e->tag != tag)
             continue;
         int global = (e->flags & CE_GLOBAL) != 0;
-        if ((global && drop_global) || (!global && e->pcid == pcid))
+        if ((global && drop_global) || (!global && e->pcid == pcid)) {
             e->flags = 0;
+            c->nvalid--;
+        }
     }
 }
 
@@ -104,14 +110,16 @@ static void cache_drop_tag(struct pt_cache *c, uint64_t tag, uint32_t pcid, int 
 static void cache_drop(struct pt_cache *c, uint32_t pcid, int all_pcids, int with_global)
 {
     uint64_t n = (uint64_t)c->nsets * c->ways;
-    for (uint64_t i = 0; i < n; i++) {
+    for (uint64_t i = 0; i < n && c->nvalid; i++) {
         struct pt_centry *e = &c->e[i];
         if (!(e->flags & CE_VALID))
             continue;
         if ((e->flags & CE_GLOBAL) && !with_global)
             continue;
-        if (all_pcids || e->pcid == pcid || (e->flags & CE_GLOBAL))
+        if (all_pcids || e->pcid == pcid || (e->flags & CE_GLOBAL)) {
             e->flags = 0;
+            c->nvalid--;
+        }
     }
 }
 
@@ -372,12 +380,35 @@ size_t pt_cpu_translate_many(pt_machine *m, int c, const uint64_t *vas, uint64_t
     if (c < 0 || c >= m->ncpus)
         return 0;
     m->op++;
+    const struct pt_cpu *cpu = &m->cpus[c];
+    const struct pt_cache *t4 = &cpu->tlb[TLB_4K];
+    uint32_t pcid = cur_pcid(cpu);
     for (size_t i = 0; i < n; i++) {
         uint32_t err = 0;
+        uint64_t va = vas[i];
+        /* A supervisor read through a valid 4K TLB entry needs no permission or D check:
+         * probe it inline before the full lookup. */
+        if (t4->nvalid) {
+            uint64_t tag = va >> 12;
+            const struct pt_centry *e = t4->e + (tag & (t4->nsets - 1)) * t4->ways;
+            const struct pt_centry *hit = NULL;
+            for (uint32_t w = 0; w < t4->ways; w++)
+                if ((e[w].flags & CE_VALID) && e[w].tag == tag &&
+                    (e[w].pcid == pcid || (cpu->pge && (e[w].flags & CE_GLOBAL)))) {
+                    hit = &e[w];
+                    break;
+                }
+            if (hit) {
+                out[i] = hit->pa + (va & (PAGE_SIZE - 1));
+                if (errs)
+                    errs[i] = 0;
+                continue;
+            }
+        }
         /* A non-canonical address is never translated (it would #GP, SDM 3.3.7.1): it
          * gives FAULT with error code 0 and touches no cache. */
-        uint64_t top = vas[i] >> 47;
-        if ((top != 0 && top != 0x1ffff) || cpu_walk(m, c, vas[i], 0, 0, &out[i], &err)) {
+        uint64_t top = va >> 47;
+        if ((top != 0 && top != 0x1ffff) || cpu_walk(m, c, va, 0, 0, &out[i], &err)) {
             out[i] = UINT64_MAX;
             faults++;
         }

@@ -26,6 +26,7 @@ struct pt_page {
     uint64_t alloc_op, free_op, prev_alloc_op;
     /* sanitizer: reachability from the root through present non-leaf entries */
     uint64_t reach_start;        /* epoch it became reachable; 0: not reachable now */
+    uint32_t nlinks;             /* present entries of reachable tables pointing to it */
     uint64_t link_va;            /* first va its parent entry covers */
     uint64_t unlink_op;          /* operation that last ended its reachability */
     uint64_t *riv;               /* closed reachable intervals [s, e) of this life */
@@ -49,6 +50,7 @@ struct pt_centry {
 struct pt_cache {
     struct pt_centry *e;
     uint32_t nsets, ways, shift;
+    uint32_t nvalid;             /* valid entries: lookups and drops skip an empty cache */
     uint8_t *next;               /* per-set round-robin victim */
 };
 

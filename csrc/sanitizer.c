@@ -122,8 +122,8 @@ size_t pt_events_get(const pt_machine *m, size_t first, pt_event *out, size_t n)
 static void reach(pt_machine *m, uint64_t pfn, int level, uint64_t va)
 {
     struct pt_page *pg = &m->pages[pfn];
-    if (pg->reach_start)
-        return;
+    if (pg->nlinks++)
+        return;         /* already reachable through another entry */
     pg->reach_start = m->epoch;
     pg->link_level = (uint8_t)level;
     pg->link_va = va;
@@ -141,11 +141,12 @@ static void reach(pt_machine *m, uint64_t pfn, int level, uint64_t va)
 static void unreach(pt_machine *m, uint64_t pfn)
 {
     struct pt_page *pg = &m->pages[pfn];
-    if (!pg->reach_start)
-        return;
-    if (!grow((void **)&pg->riv, &pg->cap_riv, pg->nriv * 2 + 2, sizeof(uint64_t))) {
-        pg->riv[pg->nriv * 2] = pg->reach_start;
-        pg->riv[pg->nriv * 2 + 1] = m->epoch;
+    if (!pg->nlinks || --pg->nlinks)
+        return;         /* not linked, or still reachable through another entry */
+    if (!grow((void **)&pg->riv, &pg->cap_riv, pg->nriv * 3 + 3, sizeof(uint64_t))) {
+        pg->riv[pg->nriv * 3] = pg->reach_start;
+        pg->riv[pg->nriv * 3 + 1] = m->epoch;
+        pg->riv[pg->nriv * 3 + 2] = pg->link_va;
         pg->nriv++;
     }
     pg->reach_start = 0;
@@ -164,6 +165,7 @@ void san_root(pt_machine *m, uint64_t pfn)
 {
     struct pt_page *pg = &m->pages[pfn];
     pg->reach_start = ++m->epoch;
+    pg->nlinks = 1;
     pg->link_level = PT_LEVEL_PGD;
     pg->link_va = 0;
     san_event(m, PT_EV_ROOT, -1, 0, PT_LEVEL_PGD, pfn, 0, 0);
@@ -173,6 +175,7 @@ void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero)
 {
     struct pt_page *pg = &m->pages[pfn];
     pg->reach_start = 0;
+    pg->nlinks = 0;
     pg->nriv = 0;
     pg->link_level = 0;
     pg->uaf_reported = 0;
@@ -273,15 +276,28 @@ void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t
 {
     if (old == val)
         return;
+    if (level == PT_LEVEL_PTE && !m->record) {
+        /* A PTE never points to a table: only the removed/new leaf bookkeeping matters. */
+        uint64_t pa = pt_pa_of(m, ptr);
+        const struct pt_page *fp = &m->pages[pa >> PAGE_SHIFT];
+        if (!fp->reach_start)
+            return;
+        uint64_t va = sign_extend47(fp->link_va + ((pa & (PAGE_SIZE - 1)) << 9));
+        if (old & _PAGE_PRESENT)
+            tlb_pending_add(m, va, PAGE_SIZE);
+        if ((val & _PAGE_PRESENT) && m->npend)
+            tlb_pending_check(m, va, PAGE_SIZE);
+        return;
+    }
     uint64_t pa = pt_pa_of(m, ptr);
     struct pt_page *fp = &m->pages[pa >> PAGE_SHIFT];
     uint64_t oc = table_target(old, level), nc = table_target(val, level);
     m->epoch++;
     san_event(m, PT_EV_WRITE, -1, 0, level, pa, old, val);
+    if (!fp->reach_start)
+        return;         /* an unreachable table's entries link nothing */
     if (oc != OPEN && oc != nc && pt_pa_is_ram(m, oc))
         unreach(m, oc >> PAGE_SHIFT);
-    if (!fp->reach_start)
-        return;
     uint64_t va = sign_extend47(fp->link_va + (((pa & (PAGE_SIZE - 1)) >> 3) << lvl_shift(level)));
     if (nc != OPEN && nc != oc && pt_pa_is_ram(m, nc))
         reach(m, nc >> PAGE_SHIFT, child_level(level), va);
@@ -383,31 +399,6 @@ void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va)
     }
 }
 
-/* Latest epoch end of (frame reachable) ∩ (slot active); 0 if they never overlapped. */
-static uint64_t latest_overlap(const struct pt_page *pg, const struct pt_slot *s, uint64_t now)
-{
-    uint64_t best = 0;
-    for (uint32_t i = 0; i <= pg->nriv; i++) {
-        uint64_t a, b;
-        if (i < pg->nriv) {
-            a = pg->riv[2 * i];
-            b = pg->riv[2 * i + 1];
-        } else if (pg->reach_start) {
-            a = pg->reach_start;
-            b = now + 1;
-        } else {
-            break;
-        }
-        for (uint32_t j = 0; j < s->niv; j++) {
-            uint64_t c = s->iv[2 * j], d = s->iv[2 * j + 1];
-            uint64_t lo = a > c ? a : c, hi = b < d ? b : d;
-            if (lo < hi && hi > best)
-                best = hi;
-        }
-    }
-    return best;
-}
-
 static int covered_after(const struct pt_slot *s, uint64_t t_end, uint64_t lo, uint64_t hi)
 {
     for (uint32_t k = s->ncov; k-- > 0;) {
@@ -415,6 +406,39 @@ static int covered_after(const struct pt_slot *s, uint64_t t_end, uint64_t lo, u
         if (ep < t_end)
             break;
         if (va >= lo && va <= hi)
+            return 1;
+    }
+    return 0;
+}
+
+/* May slot s hold a PSC entry pointing to the frame?  For each interval in which the frame
+ * was reachable (linked at some va): the latest epoch it overlapped an active interval of
+ * the slot, unless an invalidation covering that va came at or after it.  (Full
+ * invalidations already emptied the slot's interval list.) */
+static int slot_may_hold(const struct pt_page *pg, const struct pt_slot *s, uint64_t now)
+{
+    uint64_t span = 1ULL << (lvl_shift(pg->link_level) + 9);
+    for (uint32_t i = 0; i <= pg->nriv; i++) {
+        uint64_t a, b, va;
+        if (i < pg->nriv) {
+            a = pg->riv[3 * i];
+            b = pg->riv[3 * i + 1];
+            va = pg->riv[3 * i + 2];
+        } else if (pg->reach_start) {
+            a = pg->reach_start;
+            b = now + 1;
+            va = pg->link_va;
+        } else {
+            break;
+        }
+        uint64_t best = 0;
+        for (uint32_t j = 0; j < s->niv; j++) {
+            uint64_t c = s->iv[2 * j], d = s->iv[2 * j + 1];
+            uint64_t lo = a > c ? a : c, hi = b < d ? b : d;
+            if (lo < hi && hi > best)
+                best = hi;
+        }
+        if (best && !covered_after(s, best, va, va + (span - 1)))
             return 1;
     }
     return 0;
@@ -431,18 +455,16 @@ void san_frame_free(pt_machine *m, uint64_t pfn, int site)
                       "linked (reachable from the root, covering va %#llx)",
                       pt_site_name(site), (unsigned long long)pfn,
                       level_table_name(pg->link_level), (unsigned long long)pg->link_va);
+        pg->nlinks = 1;         /* its content is about to be poisoned: unlink it for good */
         unreach(m, pfn);
     }
     if (!pg->nriv)
         return;
-    uint64_t span = 1ULL << (lvl_shift(pg->link_level) + 9);
-    uint64_t lo = pg->link_va, hi = pg->link_va + (span - 1);
     for (int c = 0; c < m->ncpus; c++) {
         struct pt_cpu *cpu = &m->cpus[c];
         for (uint32_t i = 0; i < cpu->nslots; i++) {
             const struct pt_slot *s = &cpu->slots[i];
-            uint64_t t_end = latest_overlap(pg, s, m->epoch);
-            if (!t_end || covered_after(s, t_end, lo, hi))
+            if (!slot_may_hold(pg, s, m->epoch))
                 continue;
             const char *cache = pg->link_level == PT_LEVEL_PUD ? "PML4E"
                                 : pg->link_level == PT_LEVEL_PMD ? "PDPTE" : "PDE";

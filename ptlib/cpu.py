@@ -93,6 +93,8 @@ class CPU:
     def __init__(self, machine: "Machine", index: int) -> None:
         self._machine = machine
         self.index = index
+        self._pa = ffi.new("uint64_t *")        # access()'s out-parameters, reused
+        self._err = ffi.new("uint32_t *")
 
     def __repr__(self) -> str:
         root, pcid = self.cr3
@@ -148,14 +150,20 @@ class CPU:
         TLB, then the deepest PSC hit, then memory; sets A (and D on a write) like hardware.
         Returns the physical address; raises :class:`~ptlib.PageFault` with the x86 error
         code (the fault drops the TLB and PSC entries for va)."""
-        v = _check_va(va)
-        acc = ((lib.PT_ACC_WRITE if _check_bool("write", write) else 0) |
-               (lib.PT_ACC_USER if _check_bool("user", user) else 0) |
-               (lib.PT_ACC_FETCH if _check_bool("fetch", fetch) else 0))
-        pa = ffi.new("uint64_t *")
-        err = ffi.new("uint32_t *")
-        rc = lib.pt_cpu_access(self._m, self.index, v, acc, pa, err)
-        self._machine._after()
+        if type(va) is int and (va >> 47 == 0 or va >> 47 == 0x1FFFF):
+            v = va                                   # fast path: a canonical address
+        else:
+            v = _check_va(va)
+        if write is False and user is False and fetch is False:
+            acc = 0
+        else:
+            acc = ((lib.PT_ACC_WRITE if _check_bool("write", write) else 0) |
+                   (lib.PT_ACC_USER if _check_bool("user", user) else 0) |
+                   (lib.PT_ACC_FETCH if _check_bool("fetch", fetch) else 0))
+        pa, err = self._pa, self._err
+        rc = lib.pt_cpu_access(self._machine._m, self.index, v, acc, pa, err)
+        if self._machine.panic_on_report:
+            self._machine._after()
         if rc:
             raise errors.PageFault(
                 f"page fault on CPU {self.index} at va {v:#x}: error code {err[0]:#x} "
