@@ -24,7 +24,8 @@ The model is deliberately standalone: it only uses the standard library.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+import struct
+from typing import Callable, Iterable, Iterator, Union
 
 __all__ = [
     "PAGE_SHIFT",
@@ -47,6 +48,8 @@ __all__ = [
     "Entry",
     "RefModel",
     "expected_leaf_sizes",
+    "walk_phys",
+    "walk_phys_many",
 ]
 
 # --------------------------------------------------------------------------
@@ -677,6 +680,113 @@ class RefModel:
     def allocated_frames(self) -> int:
         """Total frames currently allocated (sum of ``allocated_by_owner``)."""
         return sum(self.allocated_by_owner.values())
+
+
+# --------------------------------------------------------------------------
+# Independent hardware walker (Intel SDM Vol. 3A, 4.5 "4-level paging")
+# --------------------------------------------------------------------------
+
+#: Bits 51:12 of a paging-structure entry: the physical address of the next table or page.
+_ADDR_MASK_4K = ((1 << 52) - 1) & ~((1 << 12) - 1)
+#: Bits 51:21 (2 MiB page frame) and 51:30 (1 GiB page frame).
+_ADDR_MASK_2M = ((1 << 52) - 1) & ~((1 << 21) - 1)
+_ADDR_MASK_1G = ((1 << 52) - 1) & ~((1 << 30) - 1)
+#: Reserved bits of a large-page leaf (bit 12 is its PAT bit): 20:13 (PDE), 29:13 (PDPTE).
+_RSVD_2M = ((1 << 21) - 1) & ~((1 << 13) - 1)
+_RSVD_1G = ((1 << 30) - 1) & ~((1 << 13) - 1)
+_BIT_P = 1 << 0
+_BIT_PS = 1 << 7
+
+
+def walk_phys(read_u64: Callable[[int], int], root: int, va: int,
+              maxphyaddr: int = 52) -> tuple[int, int] | None:
+    """Translate ``va`` by walking x86-64 4-level page tables in memory, as the Intel SDM
+    (Vol. 3A, section 4.5, tables 4-14 .. 4-20) specifies; no TLB or paging-structure cache.
+
+    :param read_u64: returns the 64-bit little-endian value at a physical address (always
+        8-byte aligned).
+    :param root: CR3: the PML4 table is at bits 51:12 (the low 12 bits -- PCID or PWT/PCD --
+        are ignored).
+    :param va: a linear address; a non-canonical one (bits 63:47 not all equal) has no
+        translation (it would #GP) and gives None.
+    :param maxphyaddr: MAXPHYADDR; entry bits 51:MAXPHYADDR are reserved (none at 52).
+    :returns: ``(pa, page_size)`` -- the physical address ``va`` maps to and the size of the
+        page (4096, 2 MiB or 1 GiB) -- or None if the walk ends in a page fault.
+
+    The walk, each step reading one 8-byte entry:
+
+    1. PML4E at ``(CR3 & 51:12) | va[47:39] << 3``.  P (bit 0) clear: not present.  PS
+       (bit 7) is reserved in a PML4E: set -> reserved-bit fault.
+    2. PDPTE at ``(PML4E & 51:12) | va[38:30] << 3``.  P clear: not present.  PS set: a
+       1 GiB page, bits 29:13 reserved (bit 12 is PAT), frame at bits 51:30,
+       ``pa = frame | va[29:0]``.
+    3. PDE at ``(PDPTE & 51:12) | va[29:21] << 3``.  P clear: not present.  PS set: a 2 MiB
+       page, bits 20:13 reserved, frame at bits 51:21, ``pa = frame | va[20:0]``.
+    4. PTE at ``(PDE & 51:12) | va[20:12] << 3``.  P clear: not present; else a 4 KiB page,
+       frame at bits 51:12 (bit 7 is PAT, not PS), ``pa = frame | va[11:0]``.
+
+    In every present entry, bits 51:MAXPHYADDR are reserved.  Access rights (R/W, U/S, XD)
+    are not checked: the result is what a supervisor read would get (with IA32_EFER.NXE=1,
+    so bit 63 is XD, not reserved; bits 62:52 are ignored).
+    """
+    if va < 0 or va >> 64:
+        raise ValueError(f"va: {va:#x} is not a 64-bit unsigned value")
+    top = va >> 47
+    if top != 0 and top != (1 << 17) - 1:
+        return None
+    rsvd_hi = ((1 << 52) - 1) & ~((1 << maxphyaddr) - 1)
+    table = root & _ADDR_MASK_4K
+    for level in (4, 3, 2, 1):                       # PML4, PDPT, PD, PT
+        shift = 12 + 9 * (level - 1)                 # 39, 30, 21, 12
+        entry = read_u64(table | ((va >> shift) & 0x1FF) << 3)
+        if not entry & _BIT_P or entry & rsvd_hi:
+            return None
+        if level == 4:
+            if entry & _BIT_PS:                      # reserved in a PML4E
+                return None
+        elif level == 3 and entry & _BIT_PS:         # 1 GiB page
+            if entry & _RSVD_1G:
+                return None
+            return (entry & _ADDR_MASK_1G) | (va & (PUD_SIZE - 1)), PUD_SIZE
+        elif level == 2 and entry & _BIT_PS:         # 2 MiB page
+            if entry & _RSVD_2M:
+                return None
+            return (entry & _ADDR_MASK_2M) | (va & (PMD_SIZE - 1)), PMD_SIZE
+        elif level == 1:                             # 4 KiB page
+            return (entry & _ADDR_MASK_4K) | (va & (PAGE_SIZE - 1)), PAGE_SIZE
+        table = entry & _ADDR_MASK_4K
+    return None  # pragma: no cover - the loop returns at level 1
+
+
+_PAGE_U64 = struct.Struct("<512Q")
+
+
+def walk_phys_many(read_page: Callable[[int], bytes], root: int, vas: Iterable[int],
+                   maxphyaddr: int = 52) -> list[int | None]:
+    """:func:`walk_phys` for many addresses: the physical address of each of ``vas`` (None
+    where the walk faults).
+
+    ``read_page(pa)`` returns the 4096 bytes of the page-aligned physical page ``pa``; each
+    page is read once and kept (decoded to 512 little-endian entries) for the whole call, so
+    the tables must not change during it.
+    """
+    pages: dict[int, tuple[int, ...]] = {}
+
+    def read_u64(pa: int) -> int:
+        base = pa & ~(PAGE_SIZE - 1)
+        ents = pages.get(base)
+        if ents is None:
+            data = read_page(base)
+            if len(data) != PAGE_SIZE:
+                raise ValueError(f"read_page({base:#x}) returned {len(data)} bytes, not 4096")
+            ents = pages[base] = _PAGE_U64.unpack(data)
+        return ents[(pa & (PAGE_SIZE - 1)) >> 3]
+
+    out: list[int | None] = []
+    for va in vas:
+        r = walk_phys(read_u64, root, va, maxphyaddr)
+        out.append(None if r is None else r[0])
+    return out
 
 
 # --------------------------------------------------------------------------
