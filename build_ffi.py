@@ -27,7 +27,7 @@ def _cdef_text() -> str:
 
 
 def _compile_args() -> "tuple[list[str], list[str]]":
-    cflags = ["-O2", "-std=c11", "-Wall", "-Wextra"]
+    cflags = ["-O2", "-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden"]
     ldflags: "list[str]" = []
     if os.environ.get("PTLIB_SANITIZE") == "1":
         san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",

@@ -188,6 +188,7 @@ void pt_speculate_random(pt_machine *m);
 
 /* Sanitizer (sanitizer.c). */
 void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t val);
+void san_pte_write(pt_machine *m, void *ptr, uint64_t old, uint64_t val);
 void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero);
 void san_frame_free(pt_machine *m, uint64_t pfn, int site);
 void san_root(pt_machine *m, uint64_t pfn);

@@ -209,8 +209,12 @@ static inline void set_pte(pt_machine *m, pte_t *p, pte_t v)
 {
     /* A PTE write over a non-present entry changes nothing the sanitizer tracks unless
      * removed leaves are pending (the StaleTlbEntry check): skip the call then. */
-    if (m->sanitize && ((p->pte & _PAGE_PRESENT) || m->npend))
-        san_entry_write(m, p, PT_LEVEL_PTE, p->pte, v.pte);
+    if (m->sanitize && ((p->pte & _PAGE_PRESENT) || m->npend) && p->pte != v.pte) {
+        if (m->record)
+            san_entry_write(m, p, PT_LEVEL_PTE, p->pte, v.pte);
+        else
+            san_pte_write(m, p, p->pte, v.pte);
+    }
     *p = v;
 }
 static inline void set_pmd(pt_machine *m, pmd_t *p, pmd_t v)

@@ -272,21 +272,33 @@ void san_tlb_flush_cpu(pt_machine *m, int cpu)
 
 /* ---- entry writes ---- */
 
+/* A PTE never points to a table: only the removed/new leaf bookkeeping matters.  The hot
+ * case (vunmap clearing a run of PTEs) extends the last pending run in place. */
+void san_pte_write(pt_machine *m, void *ptr, uint64_t old, uint64_t val)
+{
+    uint64_t pa = pt_pa_of(m, ptr);
+    const struct pt_page *fp = &m->pages[pa >> PAGE_SHIFT];
+    if (!fp->reach_start)
+        return;
+    uint64_t va = sign_extend47(fp->link_va + ((pa & (PAGE_SIZE - 1)) << 9));
+    if (old & _PAGE_PRESENT) {
+        struct pt_tlb_pending *l = m->npend ? &m->pend[m->npend - 1] : NULL;
+        if (l && l->end == va && l->size == PAGE_SIZE && l->op == m->op &&
+            l->mask == all_cpus(m))
+            l->end = va + PAGE_SIZE;
+        else
+            tlb_pending_add(m, va, PAGE_SIZE);
+    }
+    if ((val & _PAGE_PRESENT) && m->npend)
+        tlb_pending_check(m, va, PAGE_SIZE);
+}
+
 void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t val)
 {
     if (old == val)
         return;
     if (level == PT_LEVEL_PTE && !m->record) {
-        /* A PTE never points to a table: only the removed/new leaf bookkeeping matters. */
-        uint64_t pa = pt_pa_of(m, ptr);
-        const struct pt_page *fp = &m->pages[pa >> PAGE_SHIFT];
-        if (!fp->reach_start)
-            return;
-        uint64_t va = sign_extend47(fp->link_va + ((pa & (PAGE_SIZE - 1)) << 9));
-        if (old & _PAGE_PRESENT)
-            tlb_pending_add(m, va, PAGE_SIZE);
-        if ((val & _PAGE_PRESENT) && m->npend)
-            tlb_pending_check(m, va, PAGE_SIZE);
+        san_pte_write(m, ptr, old, val);
         return;
     }
     uint64_t pa = pt_pa_of(m, ptr);
