@@ -373,6 +373,26 @@ int pt_cpu_access(pt_machine *m, int c, uint64_t va, int acc, uint64_t *pa, uint
     return cpu_walk(m, c, va, acc, 0, pa, err);
 }
 
+uint64_t pt_cpu_access1(pt_machine *m, int c, uint64_t va, int acc)
+{
+    uint64_t pa;
+    uint32_t err = 0;
+    if (c < 0 || c >= m->ncpus)
+        return UINT64_MAX;
+    m->op++;
+    note_recent_page(m, va);
+    if (cpu_walk(m, c, va, acc, 0, &pa, &err)) {
+        m->cpus[c].last_err = err;
+        return UINT64_MAX;
+    }
+    return pa;
+}
+
+uint32_t pt_cpu_last_error(const pt_machine *m, int c)
+{
+    return (c >= 0 && c < m->ncpus) ? m->cpus[c].last_err : 0;
+}
+
 size_t pt_cpu_translate_many(pt_machine *m, int c, const uint64_t *vas, uint64_t *out,
                              uint32_t *errs, size_t n)
 {

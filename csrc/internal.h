@@ -68,6 +68,7 @@ enum { PSC_PML4E, PSC_PDPTE, PSC_PDE, NR_PSC };
 
 struct pt_cpu {
     pt_cpu_stats stats;
+    uint32_t last_err;           /* error code of the last faulting access */
     uint64_t cr3_root;
     uint32_t pcid;
     int pge, pcide;

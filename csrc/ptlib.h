@@ -254,6 +254,9 @@ int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out);
 
 /* CPUs (cpu.c).  Faults come back as 1 with the error code in *err. */
 int pt_cpu_access(pt_machine *m, int cpu, uint64_t va, int acc, uint64_t *pa, uint32_t *err);
+/* The same returning the pa, or UINT64_MAX on a fault (error code: pt_cpu_last_error). */
+uint64_t pt_cpu_access1(pt_machine *m, int cpu, uint64_t va, int acc);
+uint32_t pt_cpu_last_error(const pt_machine *m, int cpu);
 size_t pt_cpu_translate_many(pt_machine *m, int cpu, const uint64_t *vas, uint64_t *out,
                              uint32_t *errs, size_t n);
 int pt_cpu_speculate(pt_machine *m, int cpu, uint64_t va);

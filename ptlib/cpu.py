@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 _LEVELS = {lib.PT_LEVEL_PGD: "pgd", lib.PT_LEVEL_PUD: "pud", lib.PT_LEVEL_PMD: "pmd",
            lib.PT_LEVEL_PTE: "pte"}
 FAULT = (1 << 64) - 1      #: translate_many's value for an address that faulted
+_CANONICAL_TOPS = (0, (1 << 17) - 1)
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,16 @@ def describe_error_code(err: int) -> str:
 class CPU:
     """One emulated CPU of a :class:`~ptlib.machine.Machine` (``m.cpus[i]``)."""
 
+    __slots__ = ("_machine", "index", "_access1", "_mm", "_panic")
+
     def __init__(self, machine: "Machine", index: int) -> None:
         self._machine = machine
         self.index = index
-        self._pa = ffi.new("uint64_t *")        # access()'s out-parameters, reused
-        self._err = ffi.new("uint32_t *")
+        # access()'s fast path: bound once (the machine's handle and its panic setting are
+        # fixed for its lifetime)
+        self._access1 = lib.pt_cpu_access1
+        self._mm = machine._m
+        self._panic = machine.panic_on_report
 
     def __repr__(self) -> str:
         root, pcid = self.cr3
@@ -150,25 +156,26 @@ class CPU:
         TLB, then the deepest PSC hit, then memory; sets A (and D on a write) like hardware.
         Returns the physical address; raises :class:`~ptlib.PageFault` with the x86 error
         code (the fault drops the TLB and PSC entries for va)."""
-        if type(va) is int and (va >> 47 == 0 or va >> 47 == 0x1FFFF):
-            v = va                                   # fast path: a canonical address
+        if (write is False and user is False and fetch is False and type(va) is int
+                and (va >> 47) in _CANONICAL_TOPS):
+            pa = self._access1(self._mm, self.index, va, 0)     # fast path: a plain read
+            if pa != FAULT and not self._panic:
+                return pa
+            v, acc = va, 0
         else:
             v = _check_va(va)
-        if write is False and user is False and fetch is False:
-            acc = 0
-        else:
             acc = ((lib.PT_ACC_WRITE if _check_bool("write", write) else 0) |
                    (lib.PT_ACC_USER if _check_bool("user", user) else 0) |
                    (lib.PT_ACC_FETCH if _check_bool("fetch", fetch) else 0))
-        pa, err = self._pa, self._err
-        rc = lib.pt_cpu_access(self._machine._m, self.index, v, acc, pa, err)
-        if self._machine.panic_on_report:
+            pa = self._access1(self._mm, self.index, v, acc)
+        if self._panic:
             self._machine._after()
-        if rc:
+        if pa == FAULT:
+            err = int(lib.pt_cpu_last_error(self._mm, self.index))
             raise errors.PageFault(
-                f"page fault on CPU {self.index} at va {v:#x}: error code {err[0]:#x} "
-                f"({describe_error_code(err[0])})", va=v, error_code=int(err[0]), cpu=self.index)
-        return int(pa[0])
+                f"page fault on CPU {self.index} at va {v:#x}: error code {err:#x} "
+                f"({describe_error_code(err)})", va=v, error_code=err, cpu=self.index)
+        return int(pa)
 
     def translate_many(self, vas: Any, out: Any = None, errors_out: Any = None) -> Any:
         """Translate a buffer of uint64 addresses as reads, in C, with no Python loop.
