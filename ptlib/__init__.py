@@ -6,6 +6,7 @@ page-table code, with Python bindings for setup, fault injection and assertions.
     m.ioremap_page_range(va, va + size, phys, ptlib.PAGE_KERNEL_IO)
 """
 from . import profiles
+from .cpu import CPU, FAULT, CacheEntry
 from .errors import (BadPageState, InvalidArgument, KernelBug, KernelWarning, OutOfMemory,
                      PageFault, PageTableLeak, PageTableUseAfterFree, PtlibError,
                      SanitizerReport, StalePagingStructureCache, StaleTlbEntry)
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Machine", "Walk", "Mapping", "PageStats", "Flush", "Report", "profiles",
+    "CPU", "CacheEntry", "FAULT",
     "PAGE_SIZE", "PMD_SIZE", "PUD_SIZE", "PGDIR_SIZE", "VMALLOC_START", "VMALLOC_END",
     "VMALLOC_SIZE", "PAGE_KERNEL", "PAGE_KERNEL_EXEC", "PAGE_KERNEL_RO", "PAGE_KERNEL_IO",
     "PAGE_KERNEL_IO_NOCACHE", "PAGE_KERNEL_NOCACHE", "PAGE_KERNEL_IO_WC",

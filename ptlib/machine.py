@@ -197,16 +197,16 @@ class Machine:
         _check_int("ram_pages", ram_pages)
         if not 16 <= ram_pages <= 1 << 26:
             raise errors.InvalidArgument(f"ram_pages: {ram_pages} is not in 16..{1 << 26}")
-        for name, value, table in (("invlpg_psc", invlpg_psc, _INVLPG_PSC),
-                                   ("speculation", speculation, _SPECULATION)):
-            if not isinstance(value, str):
-                raise TypeError(f"{name}: expected str, got {type(value).__name__}")
-            if value not in table:
-                raise errors.InvalidArgument(f"{name}: {value!r} is not one of {sorted(table)}")
-        for name, value in (("sanitize", sanitize), ("panic_on_report", panic_on_report),
-                            ("record_events", record_events)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name}: expected bool, got {type(value).__name__}")
+        for sname, svalue, table in (("invlpg_psc", invlpg_psc, _INVLPG_PSC),
+                                     ("speculation", speculation, _SPECULATION)):
+            if not isinstance(svalue, str):
+                raise TypeError(f"{sname}: expected str, got {type(svalue).__name__}")
+            if svalue not in table:
+                raise errors.InvalidArgument(f"{sname}: {svalue!r} is not one of {sorted(table)}")
+        for bname, bvalue in (("sanitize", sanitize), ("panic_on_report", panic_on_report),
+                              ("record_events", record_events)):
+            if not isinstance(bvalue, bool):
+                raise TypeError(f"{bname}: expected bool, got {type(bvalue).__name__}")
         caches = dict(CACHE_DEFAULTS)
         prof: dict[str, Any] = dict(profiles.get(kernel).knobs)
         for name, value in knobs.items():
