@@ -206,3 +206,89 @@ int pt_bench_ioremap_cycles(pt_machine *m, uint64_t base, uint64_t stride, int n
     }
     return PT_OK;
 }
+
+/* ---- pud_free_pmd_page per call, per strategy (benchmarks/bench_pud_free.py) ---- */
+
+/* Untimed: rebuild the PMD table under va's PUD entry with nptes PTE tables (one 4 KiB
+ * mapping in each of the first nptes 2 MiB regions; nptes == 0: one 2 MiB leaf, so the PMD
+ * table has no PTE table), unmap the 1 GiB (flushing, as vunmap), then allocate or free
+ * data pages until exactly leave_free frames can still be allocated (UINT64_MAX: leave the
+ * allocator alone).  Timed: the pt_pud_free_pmd_page() call alone.  nptes == -1 times an
+ * empty region instead (the timer floor).  allocs_out[r] counts the call's allocations,
+ * ok_out[r] is its return (0: the temporary page could not be had, nothing changed). */
+int pt_bench_pud_free(pt_machine *m, uint64_t va, int nptes, uint64_t leave_free, int reps,
+                      double *ns_out, uint64_t *allocs_out, int *ok_out)
+{
+    const uint64_t phys = 1ULL << 38;    /* MMIO, 1 GiB aligned, above RAM */
+    const uint64_t prot = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |
+                          _PAGE_GLOBAL | _PAGE_NX;
+    const uint64_t m2 = 1ULL << 21, g1 = 1ULL << 30;
+    uint64_t *fill = NULL;
+    size_t nfill = 0;
+    pt_stats st;
+    int ret, rc = PT_OK;
+
+    if ((va & (g1 - 1)) || nptes < -1 || nptes > 512 || reps < 1)
+        return PT_EINVAL;
+    if (nptes == -1) {
+        for (int r = 0; r < reps; r++) {
+            double t0 = now_ns();
+            __asm__ volatile("" ::: "memory");
+            ns_out[r] = now_ns() - t0;
+            allocs_out[r] = 0;
+            ok_out[r] = 1;
+        }
+        return PT_OK;
+    }
+    if (leave_free != UINT64_MAX) {
+        pt_get_stats(m, &st);
+        fill = malloc((size_t)st.ram_pages * sizeof(*fill));
+        if (!fill)
+            return PT_ENOMEM;
+    }
+    for (int r = 0; r < reps && rc == PT_OK; r++) {
+        if (nptes == 0) {
+            if (pt_ioremap_page_range(m, va, va + m2, phys, prot, &ret) != PT_OK || ret)
+                rc = PT_EINVAL;
+        }
+        for (int i = 0; i < nptes && rc == PT_OK; i++) {
+            uint64_t a = va + (uint64_t)i * m2;
+            if (pt_ioremap_page_range(m, a, a + PAGE_SIZE, phys, prot, &ret) != PT_OK || ret)
+                rc = PT_EINVAL;
+        }
+        if (rc != PT_OK || pt_unmap_kernel_range(m, va, g1) != PT_OK) {
+            rc = PT_EINVAL;
+            break;
+        }
+        if (fill) {
+            pt_get_stats(m, &st);
+            while (st.free > leave_free) {
+                if (pt_alloc_data_page(m, &fill[nfill]) != PT_OK) {
+                    rc = PT_ENOMEM;
+                    break;
+                }
+                nfill++;
+                st.free--;
+            }
+            while (st.free < leave_free && nfill) {
+                pt_free_data_page(m, fill[--nfill]);
+                st.free++;
+            }
+            if (rc != PT_OK)
+                break;
+        }
+        pt_get_stats(m, &st);
+        uint64_t allocs = st.allocs;
+        double t0 = now_ns();
+        if (pt_pud_free_pmd_page(m, va, &ret) != PT_OK)
+            rc = PT_EINVAL;
+        ns_out[r] = now_ns() - t0;
+        pt_get_stats(m, &st);
+        allocs_out[r] = st.allocs - allocs;
+        ok_out[r] = ret;
+    }
+    while (nfill)
+        pt_free_data_page(m, fill[--nfill]);
+    free(fill);
+    return rc;
+}

@@ -7,7 +7,28 @@
  * freed frames go on a LIFO list linked through their metadata (like the per-CPU page lists:
  * the most recently freed frame is reused first, the worst case for stale pointers).
  * Freed frames are poisoned with PAGE_POISON (0xaa), as CONFIG_PAGE_POISONING does.
+ *
+ * Allocator policies (pt_alloc_policy_set; the free list is singly linked through lru with
+ * head and tail, nothing is allocated on the hot path):
+ *   LIFO        push and pop at the head (the default, described above);
+ *   FIFO        push at the tail, pop at the head: the oldest freed frame comes back first;
+ *   RANDOM      pop a uniformly chosen frame of the free list (seeded splitmix64; O(free)
+ *               walk); as with the others, freed frames are reused before fresh ones;
+ *   QUARANTINE  a freed frame first waits in a FIFO queue (linked through lru too) of at
+ *               most N frames, KASAN-like; the (N+1)-th free releases the oldest onto the
+ *               (LIFO) free list.  Under memory pressure (no free nor fresh frame) the
+ *               oldest quarantined frame is released (quarantine_reduce), so the RAM limit
+ *               is the same as without quarantine.
+ *
+ * Fault injection (should_fail_alloc_page): after pt_fail_nth's countdown (ptlib's own
+ * knob: every attempt counts, whatever the site and the filters), each attempt goes
+ * through fail_page_alloc's filters and then should_fail_ex() as in lib/fault-inject.c
+ * (v6.x order): the task fail-nth, probability == 0, times == 0, the site filter (the
+ * analog of the stack-trace filter: require/reject), space, interval, the probability roll.
+ * Every ptlib allocation is order 0 and GFP_KERNEL (may sleep), data pages GFP_HIGHUSER:
+ * with the kernel's defaults (min_order 1, ignore_gfp_wait Y) nothing is ever failed.
  */
+#include <stdio.h>
 #include <string.h>
 #include "pgtable.h"
 
@@ -42,23 +63,185 @@ const char *pt_owner_name(int owner)
     return (owner >= 0 && owner < PT_NR_OWNERS) ? owner_names[owner] : "?";
 }
 
+/* The gfp mask of each allocation site: order 0, GFP_KERNEL (__GFP_DIRECT_RECLAIM: may
+ * sleep); the test helper's data pages are GFP_HIGHUSER (also __GFP_HIGHMEM). */
+int pt_site_gfp(int site, uint32_t *order, int *may_sleep, int *highmem)
+{
+    if (site < 0 || site >= PT_NR_SITES)
+        return PT_EINVAL;
+    *order = 0;
+    *may_sleep = 1;
+    *highmem = site == PT_SITE_ALLOC_PAGE;
+    return PT_OK;
+}
+
+static uint64_t splitmix64_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* fail_dump(): with verbose, one log entry naming the site (the attr as it was). */
+static void fail_dump(pt_machine *m, int site)
+{
+    pt_fault_attr *a = &m->fattr;
+    if (a->verbose <= 0)
+        return;
+    struct pt_fault_log *e = &m->flog[m->finfo.logged % PT_FAULT_LOG_SIZE];
+    e->op = m->op;
+    e->interval = a->interval;
+    e->probability = a->probability;
+    e->times = a->times;
+    e->space = a->space;
+    e->site = (uint8_t)site;
+    e->verbose = (uint8_t)a->verbose;
+    m->finfo.logged++;
+}
+
+static bool fail_stacktrace(const pt_fault_attr *a, int site)
+{
+    uint32_t bit = 1u << site;
+    if (a->reject_sites & bit)
+        return false;
+    return !a->require_sites || (a->require_sites & bit);
+}
+
+/* should_fail_ex(attr, size, 0): lib/fault-inject.c. */
+static bool should_fail(pt_machine *m, int64_t size, int site)
+{
+    pt_fault_attr *a = &m->fattr;
+    bool stack_checked = false;
+
+    if (a->task_fail_nth) {              /* in_task(): current->fail_nth */
+        if (!fail_stacktrace(a, site))
+            return false;
+        stack_checked = true;
+        if (--a->task_fail_nth == 0)
+            goto fail;
+        return false;
+    }
+    if (a->probability == 0)             /* no need to check the rest */
+        return false;
+    if (a->times == 0)
+        return false;
+    if (!stack_checked && !fail_stacktrace(a, site))
+        return false;
+    if (a->space > size) {
+        a->space -= size;
+        return false;
+    }
+    if (a->interval > 1) {
+        a->count++;
+        if (a->count % a->interval)
+            return false;
+    }
+    if (a->probability <= splitmix64_next(&a->rng) % 100)
+        return false;
+fail:
+    fail_dump(m, site);
+    if (a->times != -1 && a->times != 0)
+        a->times--;                      /* atomic_dec_not_zero */
+    m->finfo.injected++;
+    return true;
+}
+
+/* mm/fail_page_alloc.c __should_fail_alloc_page(gfp_mask, order). */
+static bool should_fail_alloc_page(pt_machine *m, int site)
+{
+    uint32_t order = 0;
+    int may_sleep = 1, highmem = 0;
+    pt_fault_attr *a = &m->fattr;
+
+    if (!a->task_fail_nth && !a->probability)   /* static key off: the fast path */
+        return false;
+    pt_site_gfp(site, &order, &may_sleep, &highmem);
+    if (order < a->min_order)
+        return false;
+    if (a->ignore_gfp_highmem && highmem)
+        return false;
+    if (a->ignore_gfp_wait && may_sleep)
+        return false;
+    return should_fail(m, (int64_t)PAGE_SIZE << order, site);   /* bytes, as the kernel */
+}
+
+static void note_failure(pt_machine *m, int site, int reason)
+{
+    m->stats.failed++;
+    m->finfo.last_failed_site = site;
+    m->finfo.last_failed_reason = reason;
+    m->finfo.last_failed_op = m->op;
+}
+
+/* Put a frame on the free list according to the policy. */
+static void free_list_push(pt_machine *m, uint32_t pfn)
+{
+    if (m->free_head == PT_NIL) {
+        m->pages[pfn].lru = PT_NIL;
+        m->free_head = m->free_tail = pfn;
+    } else if (m->alloc_policy == PT_ALLOC_FIFO) {
+        m->pages[pfn].lru = PT_NIL;
+        m->pages[m->free_tail].lru = pfn;
+        m->free_tail = pfn;
+    } else {
+        m->pages[pfn].lru = m->free_head;
+        m->free_head = pfn;
+    }
+    m->nfree_listed++;
+}
+
+/* Release the oldest quarantined frame onto the free list. */
+static void quarantine_release_one(pt_machine *m)
+{
+    uint32_t pfn = m->q_head;
+    m->q_head = m->pages[pfn].lru;
+    m->q_count--;
+    free_list_push(m, pfn);
+}
+
+static uint64_t free_list_pop(pt_machine *m)
+{
+    uint32_t pfn = m->free_head, prev = PT_NIL;
+
+    if (m->alloc_policy == PT_ALLOC_RANDOM && m->nfree_listed > 1) {
+        uint64_t k = splitmix64_next(&m->alloc_rng) % m->nfree_listed;
+        while (k--) {
+            prev = pfn;
+            pfn = m->pages[pfn].lru;
+        }
+    }
+    if (prev == PT_NIL)
+        m->free_head = m->pages[pfn].lru;
+    else
+        m->pages[prev].lru = m->pages[pfn].lru;
+    if (m->free_tail == pfn)
+        m->free_tail = prev;
+    m->nfree_listed--;
+    return pfn;
+}
+
 /* One allocation attempt: fault injection first, then the free list, then fresh frames. */
 uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
 {
     uint64_t pfn;
 
     if (m->fail_nth && --m->fail_nth == 0) {
-        m->stats.failed++;
+        note_failure(m, site, PT_FAIL_NTH);
         return 0;
     }
+    if (should_fail_alloc_page(m, site)) {
+        note_failure(m, site, PT_FAIL_ATTR);
+        return 0;
+    }
+    if (m->free_head == PT_NIL && m->next_fresh >= m->ram_pages && m->q_count)
+        quarantine_release_one(m);       /* memory pressure: quarantine_reduce() */
     if (m->free_head != PT_NIL) {
-        pfn = m->free_head;
-        m->free_head = m->pages[pfn].lru;
-        m->nfree_listed--;
+        pfn = free_list_pop(m);
     } else if (m->next_fresh < m->ram_pages) {
         pfn = m->next_fresh++;
     } else {
-        m->stats.failed++;                 /* out of memory: GFP_KERNEL gives up */
+        note_failure(m, site, PT_FAIL_OOM);   /* out of memory: GFP_KERNEL gives up */
         return 0;
     }
 
@@ -72,7 +255,7 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
     pg->alloc_op = m->op;
     if (m->sanitize)
         san_frame_alloc(m, pfn, zero);
-    pg->lru = PT_NIL;
+    pg->lru = PT_NIL;   /* while allocated, lru belongs to the owner (pud_free page_list) */
     if (zero && pg->dirty)
         memset(m->ram + (pfn << PAGE_SHIFT), 0, PAGE_SIZE);
     pg->dirty = 1;
@@ -127,9 +310,18 @@ void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site)
     pg->free_op = m->op;
     memset(m->ram + pa, PAGE_POISON, PAGE_SIZE);
     pg->dirty = 1;
-    pg->lru = m->free_head;
-    m->free_head = (uint32_t)pfn;
-    m->nfree_listed++;
+    if (m->alloc_policy == PT_ALLOC_QUARANTINE && m->quarantine_max) {
+        pg->lru = PT_NIL;
+        if (m->q_count)
+            m->pages[m->q_tail].lru = (uint32_t)pfn;
+        else
+            m->q_head = (uint32_t)pfn;
+        m->q_tail = (uint32_t)pfn;
+        if (++m->q_count > m->quarantine_max)
+            quarantine_release_one(m);
+        return;
+    }
+    free_list_push(m, (uint32_t)pfn);
 }
 
 void pt_fail_nth(pt_machine *m, uint64_t n) { m->fail_nth = n; }
@@ -139,7 +331,7 @@ void pt_get_stats(const pt_machine *m, pt_stats *out)
 {
     *out = m->stats;
     out->ram_pages = m->ram_pages;
-    out->free = m->nfree_listed + (m->ram_pages - m->next_fresh);
+    out->free = m->nfree_listed + m->q_count + (m->ram_pages - m->next_fresh);
 }
 
 int pt_frame_info_get(const pt_machine *m, uint64_t pfn, pt_frame_info *out)
@@ -218,3 +410,64 @@ int pt_free_data_page(pt_machine *m, uint64_t pa)
     pt_free_page(m, pa, PT_OWNER_DATA, PT_SITE_FREE_PAGE);
     return m->nreports == before ? PT_OK : PT_EINVAL;
 }
+
+/* ---- Fault injection and allocator policy: state ---- */
+
+void pt_fault_attr_set(pt_machine *m, const pt_fault_attr *fa)
+{
+    m->fattr = *fa;
+    m->fattr.require_sites &= (1u << PT_NR_SITES) - 1;
+    m->fattr.reject_sites &= (1u << PT_NR_SITES) - 1;
+}
+
+void pt_fault_attr_get(const pt_machine *m, pt_fault_attr *out) { *out = m->fattr; }
+void pt_fault_info_get(const pt_machine *m, pt_fault_info *out) { *out = m->finfo; }
+
+size_t pt_fault_log_count(const pt_machine *m)
+{
+    return m->finfo.logged < PT_FAULT_LOG_SIZE ? (size_t)m->finfo.logged : PT_FAULT_LOG_SIZE;
+}
+
+/* Entry i of the kept log (0 = oldest kept), as a report: the kernel's fail_dump() text. */
+int pt_fault_log_get(const pt_machine *m, size_t i, pt_report *out)
+{
+    size_t n = pt_fault_log_count(m);
+    if (i >= n)
+        return PT_EINVAL;
+    const struct pt_fault_log *e = &m->flog[(m->finfo.logged - n + i) % PT_FAULT_LOG_SIZE];
+    memset(out, 0, sizeof(*out));
+    out->kind = 0;
+    out->op = e->op;
+    out->cpu = -1;
+    snprintf(out->site, sizeof(out->site), "%s", pt_site_name(e->site));
+    int k = snprintf(out->message, sizeof(out->message),
+                     "FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval %llu, "
+                     "probability %llu, space %lld, times %lld",
+                     (unsigned long long)e->interval, (unsigned long long)e->probability,
+                     (long long)e->space, (long long)e->times);
+    if (e->verbose > 1 && k > 0 && (size_t)k < sizeof(out->message))
+        snprintf(out->message + k, sizeof(out->message) - (size_t)k,
+                 "\nCall Trace:\n __alloc_pages\n %s\n (op %llu)", pt_site_name(e->site),
+                 (unsigned long long)e->op);
+    return PT_OK;
+}
+
+void pt_fault_log_clear(pt_machine *m) { m->finfo.logged = 0; }
+
+/* Change the policy.  Frames already queued stay where they are; leaving quarantine (or
+ * shrinking it) releases the excess oldest-first. */
+int pt_alloc_policy_set(pt_machine *m, int policy, uint64_t quarantine, uint64_t seed)
+{
+    if (policy < PT_ALLOC_LIFO || policy > PT_ALLOC_QUARANTINE)
+        return PT_EINVAL;
+    if (policy == PT_ALLOC_QUARANTINE && quarantine > m->ram_pages)
+        return PT_EINVAL;
+    m->alloc_policy = policy;
+    m->quarantine_max = policy == PT_ALLOC_QUARANTINE ? quarantine : 0;
+    m->alloc_rng = seed;
+    while (m->q_count > m->quarantine_max)
+        quarantine_release_one(m);
+    return PT_OK;
+}
+
+uint64_t pt_quarantined(const pt_machine *m) { return m->q_count; }

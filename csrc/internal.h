@@ -100,6 +100,17 @@ struct pt_machine {
     uint64_t next_fresh;         /* frames >= next_fresh were never allocated */
     uint64_t nfree_listed;
     uint64_t fail_nth;           /* 0: off; else the fail_nth-th next allocation fails */
+    /* fault injection and allocator policy (frames.c) */
+    pt_fault_attr fattr;         /* fault_attr + fail_page_alloc filters (zero: off) */
+    pt_fault_info finfo;
+    struct pt_fault_log { uint64_t op, interval, probability; int64_t times, space;
+                          uint8_t site, verbose; } flog[PT_FAULT_LOG_SIZE];
+    int alloc_policy;            /* PT_ALLOC_* */
+    uint32_t free_tail;          /* last frame of the free list (valid when free_head != NIL) */
+    uint64_t alloc_rng;          /* PT_ALLOC_RANDOM's PRNG state */
+    uint64_t quarantine_max;     /* PT_ALLOC_QUARANTINE: frames held back */
+    uint32_t q_head, q_tail;     /* quarantine queue, oldest first, linked through lru */
+    uint64_t q_count;
     pt_stats stats;
 
     int paging;                  /* PT_PAGING_* */
@@ -139,6 +150,11 @@ struct pt_machine {
     size_t nreports, cap_reports;
     pt_flush_event *flushes;
     size_t nflushes, cap_flushes;
+
+    /* pause-point probe (pgfree.c, pt_probe_set): PT_PROBE_* armed, last capture */
+    int probe_point;
+    uint64_t probe_hits, probe_op, probe_pa;
+    uint64_t probe_entries[512];
 };
 
 /* Reports (machine.c).  pt_bug() never returns: it unwinds to the entry point. */

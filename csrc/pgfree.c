@@ -5,6 +5,7 @@
  * with addr", f967db0b9ed4 "x86/mm: disable ioremap free page handling on x86-PAE"),
  * plus the variable-range MTRR lookup they consult.
  */
+#include <string.h>
 #include "pgtable.h"
 
 /* arch/x86/kernel/cpu/mtrr/generic.c mtrr_type_lookup(), variable ranges only:
@@ -98,6 +99,17 @@ int p4d_clear_huge(pt_machine *m, p4d_t *p4d)
     return 0;
 }
 
+/* Pause point: copy the 512 entries of the table at table_pa into the probe buffer. */
+static void probe_hit(pt_machine *m, int point, uint64_t table_pa)
+{
+    if (m->probe_point != point || !pt_pa_is_ram(m, table_pa))
+        return;
+    memcpy(m->probe_entries, m->ram + table_pa, sizeof(m->probe_entries));
+    m->probe_hits++;
+    m->probe_op = m->op;
+    m->probe_pa = table_pa;
+}
+
 /* arch/x86/mm/pgtable.c v4.17 (28ee90fe6048 "x86/mm: implement free pmd/pte page
  * interfaces") pmd_free_pte_page(): clear the PMD entry and free the PTE table, no flush. */
 static int pmd_free_pte_page_28ee90fe6048(pt_machine *m, pmd_t *pmd)
@@ -132,14 +144,27 @@ static int pud_free_pmd_page_28ee90fe6048(pt_machine *m, pud_t *pud)
             return 0;
 
     pud_clear(m, pud);
+    probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
     pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
     return 1;
 }
 
-/* arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8) pud_free_pmd_page(): remember the PMD
- * entries in a temporary GFP_KERNEL page, clear them and the PUD, one INVLPG, then free
- * the PTE tables, the temporary page and the PMD table.  0 (nothing changed) if the
- * temporary page cannot be had. */
+/* ---- pud_free_pmd_page strategies (profile knob pud_free, with free_tables 5e0fb5df2ee8) ----
+ *
+ * All three clear the PUD entry and run the single INVLPG before any table is freed, so the
+ * paging-structure caches never hold a pointer to a freed table.  They differ in how the PTE
+ * tables to free are remembered across the flush, which is what a software walker that
+ * still holds the old PMD table pointer (and what the allocator under pressure) sees:
+ *   temp_page  PMD entries saved in a temporary page, then cleared; may fail (returns 0);
+ *   page_list  PMD entries cleared, PTE frames threaded on a list through struct page;
+ *   no_save    PMD entries left intact until the PMD table itself is freed.
+ */
+
+/* pud_free=temp_page: arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8 "x86/mm: Add TLB purge to
+ * free pmd/pte page interfaces") pud_free_pmd_page(): remember the PMD entries in a
+ * temporary GFP_KERNEL page, clear them and the PUD, one INVLPG, then free the PTE tables,
+ * the temporary page and the PMD table.  0 (nothing changed) if the temporary page cannot
+ * be had. */
 static int pud_free_pmd_page_5e0fb5df2ee8(pt_machine *m, pud_t *pud, uint64_t addr)
 {
     pmd_t *pmd, *pmd_sv;
@@ -174,8 +199,126 @@ static int pud_free_pmd_page_5e0fb5df2ee8(pt_machine *m, pud_t *pud, uint64_t ad
     }
 
     pt_free_page(m, sv_pa, PT_OWNER_TEMP, PT_SITE_PUD_FREE_PMD_PAGE);
+    probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
     pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
     return 1;
+}
+
+/* pud_free=page_list: the allocation-free order proposed in Joerg Roedel's review of v3 of
+ * "x86/mm: Add TLB purge to free pmd/pte page interfaces" (LKML, 2018): while clearing the
+ * PMD entries, put each PTE table's struct page on a local list through page->lru (here
+ * struct pt_page.lru, appended at the tail so the frees come in index order, as
+ * temp_page's), clear the PUD, one INVLPG, then walk the list freeing each frame, then free
+ * the PMD table.  Never allocates, never fails.
+ *
+ * An allocated frame's lru is PT_NIL (frames.c sets it at allocation and uses it only for
+ * free frames), so a frame is on our list iff its lru is set or it is the tail.  Entries the
+ * kernel could not list_add (a pfn outside RAM, a frame already free: list_add would corrupt
+ * the allocator's list) go straight to free_page(), which reports them as BadPageState; a
+ * frame listed twice is reported as CONFIG_DEBUG_LIST's "list_add double add". */
+static int pud_free_pmd_page_page_list(pt_machine *m, pud_t *pud, uint64_t addr)
+{
+    pmd_t *pmd;
+    uint64_t pmd_pa;
+    uint32_t head = PT_NIL, tail = PT_NIL;
+    int i;
+
+    if (pud_none(*pud))
+        return 1;
+
+    pmd_pa = pud_val(*pud) & pud_pfn_mask(*pud);
+    pmd = (pmd_t *)pt_va(m, pmd_pa, "pud_free_pmd_page");
+
+    for (i = 0; i < PTRS_PER_PMD; i++) {
+        if (pmd_none(pmd[i]))
+            continue;
+        uint64_t pte_pa = pmd_val(pmd[i]) & pmd_pfn_mask(pmd[i]);
+        pmd_clear(m, &pmd[i]);
+        if (!pt_pa_is_ram(m, pte_pa) || m->pages[pte_pa >> PAGE_SHIFT].state != PT_FRAME_ALLOCATED) {
+            pt_free_page(m, pte_pa, PT_OWNER_PTE, PT_SITE_PUD_FREE_PMD_PAGE);
+            continue;
+        }
+        uint32_t pfn = (uint32_t)(pte_pa >> PAGE_SHIFT);
+        struct pt_page *pg = &m->pages[pfn];
+        if (pg->lru != PT_NIL || pfn == tail) {
+            pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, "pud_free_pmd_page", addr, pfn,
+                          "list_add double add: pud_free_pmd_page lists pfn %#llx twice (two "
+                          "PMD entries point to it)", (unsigned long long)pfn);
+            continue;
+        }
+        if (tail == PT_NIL)
+            head = pfn;
+        else
+            m->pages[tail].lru = pfn;
+        tail = pfn;
+    }
+
+    pud_clear(m, pud);
+
+    /* INVLPG to clear all paging-structure caches */
+    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+
+    while (head != PT_NIL) {            /* list_for_each_entry_safe(): next before the free */
+        uint32_t next = m->pages[head].lru;
+        m->pages[head].lru = PT_NIL;    /* list_del() */
+        pt_free_page(m, (uint64_t)head << PAGE_SHIFT, PT_OWNER_PTE, PT_SITE_PUD_FREE_PMD_PAGE);
+        head = next;
+    }
+
+    probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
+    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
+    return 1;
+}
+
+/* pud_free=no_save: the simplest allocation-free order: clear the PUD, one INVLPG, then read
+ * the still-intact PMD table to free its PTE tables, then free it.  Safe for the MMU (no
+ * CPU can reach the PMD table after the flush), but between the PTE frees and the PMD free
+ * a software walker holding the old PMD pointer reads entries to freed frames. */
+static int pud_free_pmd_page_no_save(pt_machine *m, pud_t *pud, uint64_t addr)
+{
+    pmd_t *pmd;
+    uint64_t pmd_pa;
+    int i;
+
+    if (pud_none(*pud))
+        return 1;
+
+    pmd_pa = pud_val(*pud) & pud_pfn_mask(*pud);
+    pmd = (pmd_t *)pt_va(m, pmd_pa, "pud_free_pmd_page");
+
+    pud_clear(m, pud);
+
+    /* INVLPG to clear all paging-structure caches */
+    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+
+    for (i = 0; i < PTRS_PER_PMD; i++) {
+        if (!pmd_none(pmd[i]))
+            pt_free_page(m, pmd_val(pmd[i]) & pmd_pfn_mask(pmd[i]), PT_OWNER_PTE,
+                         PT_SITE_PUD_FREE_PMD_PAGE);
+    }
+
+    probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
+    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
+    return 1;
+}
+
+int pt_probe_set(pt_machine *m, int point)
+{
+    if (point != PT_PROBE_NONE && point != PT_PROBE_PUD_FREE_BEFORE_FREE_PMD)
+        return PT_EINVAL;
+    m->probe_point = point;
+    m->probe_hits = m->probe_op = m->probe_pa = 0;
+    memset(m->probe_entries, 0, sizeof(m->probe_entries));
+    return PT_OK;
+}
+
+uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
+                      uint64_t *entries512)
+{
+    *op = m->probe_op;
+    *table_pa = m->probe_pa;
+    memcpy(entries512, m->probe_entries, sizeof(m->probe_entries));
+    return m->probe_hits;
 }
 
 /* arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8) pmd_free_pte_page(): clear, one INVLPG, free. */
@@ -196,12 +339,20 @@ static int pmd_free_pte_page_5e0fb5df2ee8(pt_machine *m, pmd_t *pmd, uint64_t ad
     return 1;
 }
 
-/* The profile picks which version of the pair runs (its free_tables knob). */
+/* The profile picks which version of the pair runs (its free_tables knob) and, for the
+ * v4.18 pud_free_pmd_page, which strategy (its pud_free knob; no effect on v4.17). */
 int pud_free_pmd_page(pt_machine *m, pud_t *pud, uint64_t addr)
 {
     if (m->prof.free_tables == PT_FREE_28EE90FE6048)
         return pud_free_pmd_page_28ee90fe6048(m, pud);
-    return pud_free_pmd_page_5e0fb5df2ee8(m, pud, addr);
+    switch (m->prof.pud_free) {      /* the 5e0fb5df2ee8 version: its pud_free strategy */
+    case PT_PUD_FREE_PAGE_LIST:
+        return pud_free_pmd_page_page_list(m, pud, addr);
+    case PT_PUD_FREE_NO_SAVE:
+        return pud_free_pmd_page_no_save(m, pud, addr);
+    default:
+        return pud_free_pmd_page_5e0fb5df2ee8(m, pud, addr);
+    }
 }
 
 int pmd_free_pte_page(pt_machine *m, pmd_t *pmd, uint64_t addr)

@@ -103,6 +103,12 @@ typedef struct pt_profile {
     int ioremap_pmd_capable;     /* arch_ioremap_pmd_supported() (2 MiB leaves) */
     int prealloc_vmalloc_pgd;    /* v5.8 preallocate_vmalloc_pages(): level below the PGD */
     int free_tables;             /* PT_FREE_*: pmd_free_pte_page/pud_free_pmd_page version */
+    int pud_free;                /* PT_PUD_FREE_*: strategy of the v4.18 pud_free_pmd_page */
+    /* lib/ioremap.c v5.3 (csrc/vmap.c): */
+    int ioremap_try_huge_helpers; /* v5.0: ioremap_try_huge_pXd(), present check in the core,
+                                     phys_addr advanced with the loop; 0: the v4.18 form */
+    int ioremap_va_align_check;  /* 6b95ab4218bf (v5.3): IS_ALIGNED(addr, size) in the
+                                    try-huge helpers; no effect without the helpers */
 } pt_profile;
 
 typedef struct pt_config {
@@ -222,6 +228,55 @@ int pt_free_data_page(pt_machine *m, uint64_t pa);
 const char *pt_site_name(int site);
 const char *pt_owner_name(int owner);
 
+/* ---- Fault injection and allocator policy (frames.c) ----
+ * pt_fault_attr is the kernel's struct fault_attr plus fail_page_alloc's filters
+ * (lib/fault-inject.c, mm/fail_page_alloc.c); it is consulted by every page allocation
+ * after pt_fail_nth's countdown (which is separate and counts every attempt). */
+#define PT_ALLOC_LIFO 0
+#define PT_ALLOC_FIFO 1
+#define PT_ALLOC_RANDOM 2
+#define PT_ALLOC_QUARANTINE 3
+#define PT_FAULT_LOG_SIZE 256
+#define PT_FAIL_NONE 0           /* last failure: none yet */
+#define PT_FAIL_NTH 1            /* pt_fail_nth's countdown */
+#define PT_FAIL_ATTR 2           /* the fault_attr (should_fail) */
+#define PT_FAIL_OOM 3            /* no free frame (RAM limit) */
+
+typedef struct pt_fault_attr {
+    uint64_t probability;        /* percent, 0..100; 0 = off */
+    uint64_t interval;           /* fail every interval-th call that passes the other tests */
+    int64_t times;               /* failures left; -1 = unlimited */
+    int64_t space;               /* budget (in pages) consumed before failing starts */
+    int verbose;                 /* 0: silent; 1: log line; 2: log line plus call trace */
+    uint64_t task_fail_nth;      /* the kernel's /proc/self/fail-nth: counts should_fail calls */
+    uint32_t min_order;          /* fail_page_alloc: orders below it are never failed */
+    int ignore_gfp_wait;         /* fail_page_alloc: skip allocations that may sleep */
+    int ignore_gfp_highmem;      /* fail_page_alloc: skip __GFP_HIGHMEM allocations */
+    uint32_t require_sites;      /* bit per PT_SITE_*: only these may fail (0 = any) */
+    uint32_t reject_sites;       /* bit per PT_SITE_*: these never fail */
+    uint64_t count;              /* interval counter */
+    uint64_t rng;                /* PRNG state of the probability roll (splitmix64) */
+} pt_fault_attr;
+
+typedef struct pt_fault_info {
+    uint64_t injected;           /* failures injected by the fault_attr */
+    uint64_t logged;             /* log entries written (verbose); the last PT_FAULT_LOG_SIZE kept */
+    int last_failed_site;        /* PT_SITE_* of the last failed allocation, any cause */
+    int last_failed_reason;      /* PT_FAIL_* */
+    uint64_t last_failed_op;
+} pt_fault_info;
+
+void pt_fault_attr_set(pt_machine *m, const pt_fault_attr *fa);
+void pt_fault_attr_get(const pt_machine *m, pt_fault_attr *out);
+void pt_fault_info_get(const pt_machine *m, pt_fault_info *out);
+size_t pt_fault_log_count(const pt_machine *m);
+int pt_fault_log_get(const pt_machine *m, size_t i, pt_report *out);
+void pt_fault_log_clear(pt_machine *m);
+int pt_site_gfp(int site, uint32_t *order, int *may_sleep, int *highmem);
+int pt_alloc_policy_set(pt_machine *m, int policy, uint64_t quarantine, uint64_t seed);
+uint64_t pt_quarantined(const pt_machine *m);
+/* ---- end of fault injection and allocator policy ---- */
+
 /* MTRRs (variable ranges); none = MTRRs disabled = uniform everywhere. */
 int pt_mtrr_add(pt_machine *m, uint64_t base, uint64_t size, int type);
 void pt_mtrr_set_default(pt_machine *m, int type, int enabled);
@@ -299,5 +354,30 @@ int pt_bench_chase(const uint64_t *vas, size_t n, int reps, double *ns_out);
 int pt_bench_ioremap_cycles(pt_machine *m, uint64_t base, uint64_t stride, int nslots,
                             uint64_t size, uint64_t phys, uint64_t prot, int iters, int reps,
                             double *ns_out);
+
+/* ---- pud_free_pmd_page strategies and the pause-point probe (csrc/pgfree.c) ---- */
+
+/* pt_profile.pud_free: how the v4.18 (PT_FREE_5E0FB5DF2EE8) pud_free_pmd_page saves the
+ * PTE tables it frees after the flush; no effect with PT_FREE_28EE90FE6048. */
+#define PT_PUD_FREE_TEMP_PAGE 0      /* 5e0fb5df2ee8: the 512 PMDs in a temporary page */
+#define PT_PUD_FREE_PAGE_LIST 1      /* review of v3 (2018): PTE frames on a page->lru list */
+#define PT_PUD_FREE_NO_SAVE 2        /* clear the PUD, flush, free from the intact PMD table */
+
+/* Pause points: when the armed point is reached, the 512 entries of the table being freed
+ * are copied into the machine's probe buffer (what a software walker holding the old
+ * table pointer would read there).  PT_PROBE_NONE disarms. */
+#define PT_PROBE_NONE 0
+#define PT_PROBE_PUD_FREE_BEFORE_FREE_PMD 1  /* pud_free_pmd_page: PTE tables freed, PMD not yet */
+int pt_probe_set(pt_machine *m, int point);
+/* The last capture since arming: its hit count (0: not reached), op, table pa, entries. */
+uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
+                      uint64_t *entries512);
+
+/* Benchmark (csrc/bench.c): reps calls of pud_free_pmd_page(va), each on a freshly built
+ * (untimed) PMD table with nptes PTE tables (0: one 2 MiB leaf mapped and unmapped), with
+ * the free frames topped down to leave_free (UINT64_MAX: no filler) before each call.
+ * ns_out[r]: the call's time; allocs_out[r]: its allocations; ok_out[r]: its return. */
+int pt_bench_pud_free(pt_machine *m, uint64_t va, int nptes, uint64_t leave_free, int reps,
+                      double *ns_out, uint64_t *allocs_out, int *ok_out);
 
 #endif

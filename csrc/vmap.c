@@ -6,6 +6,14 @@
  * The kernel relies on a walking pointer (pmd++, pte++) and on "phys_addr -= addr" so that
  * phys_addr + addr is the physical address of addr; the port keeps both idioms (unsigned
  * wrap-around is well defined in C).
+ *
+ * lib/ioremap.c as of v5.3 (the _v5_3 functions, profile knob ioremap_try_huge_helpers):
+ * Will Deacon's v5.0 series "ioremap: Rework pXd_free_pYd_page() API" (huge attempts moved
+ * into ioremap_try_huge_pmd/pud/p4d, the pXd_present() check moved into the core before the
+ * arch free call) and "lib/ioremap: Ensure phys_addr actually corresponds to a physical
+ * address" (phys_addr advanced with the loop instead of "phys_addr -= addr"), plus
+ * 6b95ab4218bf "mm/ioremap: check virtual address alignment while creating huge mappings"
+ * (v5.3; knob ioremap_va_align_check).  ioremap_pte_range() did not change.
  */
 #include "pgtable.h"
 
@@ -122,8 +130,8 @@ static int ioremap_p4d_range(pt_machine *m, pgd_t *pgd, uint64_t addr, uint64_t 
 }
 
 /* lib/ioremap.c v4.18 ioremap_page_range() */
-int ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys_addr,
-                       uint64_t prot)
+static int ioremap_page_range_v4_18(pt_machine *m, uint64_t addr, uint64_t end,
+                                    uint64_t phys_addr, uint64_t prot)
 {
     pgd_t *pgd;
     uint64_t next;
@@ -142,6 +150,182 @@ int ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys
 
     /* flush_cache_vmap(start, end): nothing to do on x86 */
     return err;
+}
+
+/* ---- lib/ioremap.c v5.3 (knobs ioremap_try_huge_helpers, ioremap_va_align_check) ---- */
+
+/* p4d_free_pud_page(): no 512 GiB pages on x86, never called (ioremap_p4d_enabled() is 0). */
+static int p4d_free_pud_page(pt_machine *m, p4d_t *p4d, uint64_t addr)
+{
+    (void)m; (void)p4d; (void)addr;
+    return 0;
+}
+
+/* lib/ioremap.c v5.3 ioremap_try_huge_pmd() (v5.0 "ioremap: Rework pXd_free_pYd_page() API";
+ * the addr check: 6b95ab4218bf) */
+static int ioremap_try_huge_pmd(pt_machine *m, pmd_t *pmd, uint64_t addr, uint64_t end,
+                                uint64_t phys_addr, uint64_t prot)
+{
+    if (!ioremap_pmd_enabled(m))
+        return 0;
+
+    if ((end - addr) != PMD_SIZE)
+        return 0;
+
+    if (m->prof.ioremap_va_align_check && !IS_ALIGNED(addr, PMD_SIZE))
+        return 0;
+
+    if (!IS_ALIGNED(phys_addr, PMD_SIZE))
+        return 0;
+
+    if (pmd_present(*pmd) && !pmd_free_pte_page(m, pmd, addr))
+        return 0;
+
+    return pmd_set_huge(m, pmd, phys_addr, prot);
+}
+
+/* lib/ioremap.c v5.3 ioremap_pmd_range() (v5.0: try-huge helper, phys_addr advancing) */
+static int ioremap_pmd_range_v5_3(pt_machine *m, pud_t *pud, uint64_t addr, uint64_t end,
+                                  uint64_t phys_addr, uint64_t prot)
+{
+    pmd_t *pmd;
+    uint64_t next;
+
+    pmd = pmd_alloc(m, pud, addr);
+    if (!pmd)
+        return -12;
+    do {
+        next = pmd_addr_end(addr, end);
+
+        if (ioremap_try_huge_pmd(m, pmd, addr, next, phys_addr, prot))
+            continue;
+
+        if (ioremap_pte_range(m, pmd, addr, next, phys_addr, prot))
+            return -12;
+    } while (pmd++, phys_addr += (next - addr), addr = next, addr != end);
+    return 0;
+}
+
+/* lib/ioremap.c v5.3 ioremap_try_huge_pud() (v5.0 rework; the addr check: 6b95ab4218bf) */
+static int ioremap_try_huge_pud(pt_machine *m, pud_t *pud, uint64_t addr, uint64_t end,
+                                uint64_t phys_addr, uint64_t prot)
+{
+    if (!ioremap_pud_enabled(m))
+        return 0;
+
+    if ((end - addr) != PUD_SIZE)
+        return 0;
+
+    if (m->prof.ioremap_va_align_check && !IS_ALIGNED(addr, PUD_SIZE))
+        return 0;
+
+    if (!IS_ALIGNED(phys_addr, PUD_SIZE))
+        return 0;
+
+    if (pud_present(*pud) && !pud_free_pmd_page(m, pud, addr))
+        return 0;
+
+    return pud_set_huge(m, pud, phys_addr, prot);
+}
+
+/* lib/ioremap.c v5.3 ioremap_pud_range() (v5.0: try-huge helper, phys_addr advancing) */
+static int ioremap_pud_range_v5_3(pt_machine *m, p4d_t *p4d, uint64_t addr, uint64_t end,
+                                  uint64_t phys_addr, uint64_t prot)
+{
+    pud_t *pud;
+    uint64_t next;
+
+    pud = pud_alloc(m, p4d, addr);
+    if (!pud)
+        return -12;
+    do {
+        next = pud_addr_end(addr, end);
+
+        if (ioremap_try_huge_pud(m, pud, addr, next, phys_addr, prot))
+            continue;
+
+        if (ioremap_pmd_range_v5_3(m, pud, addr, next, phys_addr, prot))
+            return -12;
+    } while (pud++, phys_addr += (next - addr), addr = next, addr != end);
+    return 0;
+}
+
+/* lib/ioremap.c v5.3 ioremap_try_huge_p4d() (v5.0 "lib/ioremap: Ensure break-before-make is
+ * used for huge p4d mappings"; the addr check: 6b95ab4218bf).  P4D_SIZE == PGDIR_SIZE with
+ * the p4d folded into the pgd. */
+static int ioremap_try_huge_p4d(pt_machine *m, p4d_t *p4d, uint64_t addr, uint64_t end,
+                                uint64_t phys_addr, uint64_t prot)
+{
+    if (!ioremap_p4d_enabled(m))
+        return 0;
+
+    if ((end - addr) != PGDIR_SIZE)
+        return 0;
+
+    if (m->prof.ioremap_va_align_check && !IS_ALIGNED(addr, PGDIR_SIZE))
+        return 0;
+
+    if (!IS_ALIGNED(phys_addr, PGDIR_SIZE))
+        return 0;
+
+    if (p4d_present(*p4d) && !p4d_free_pud_page(m, p4d, addr))
+        return 0;
+
+    return p4d_set_huge(m, p4d, phys_addr, prot);
+}
+
+/* lib/ioremap.c v5.3 ioremap_p4d_range() (v5.0: try-huge helper, phys_addr advancing) */
+static int ioremap_p4d_range_v5_3(pt_machine *m, pgd_t *pgd, uint64_t addr, uint64_t end,
+                                  uint64_t phys_addr, uint64_t prot)
+{
+    p4d_t *p4d;
+    uint64_t next;
+
+    p4d = p4d_alloc(m, pgd, addr);
+    if (!p4d)
+        return -12;
+    do {
+        next = p4d_addr_end(addr, end);
+
+        if (ioremap_try_huge_p4d(m, p4d, addr, next, phys_addr, prot))
+            continue;
+
+        if (ioremap_pud_range_v5_3(m, p4d, addr, next, phys_addr, prot))
+            return -12;
+    } while (p4d++, phys_addr += (next - addr), addr = next, addr != end);
+    return 0;
+}
+
+/* lib/ioremap.c v5.3 ioremap_page_range() (v5.0: phys_addr advancing with the loop) */
+static int ioremap_page_range_v5_3(pt_machine *m, uint64_t addr, uint64_t end,
+                                   uint64_t phys_addr, uint64_t prot)
+{
+    pgd_t *pgd;
+    uint64_t next;
+    int err;
+
+    /* might_sleep(): nothing to model */
+    BUG_ON(m, addr >= end, "ioremap_page_range", addr);
+
+    pgd = pgd_offset_k(m, addr);
+    do {
+        next = pgd_addr_end(addr, end);
+        err = ioremap_p4d_range_v5_3(m, pgd, addr, next, phys_addr, prot);
+        if (err)
+            break;
+    } while (pgd++, phys_addr += (next - addr), addr = next, addr != end);
+
+    /* flush_cache_vmap(start, end): nothing to do on x86 */
+    return err;
+}
+
+/* The profile picks which form of lib/ioremap.c runs (its ioremap_try_huge_helpers knob). */
+int ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys_addr,
+                       uint64_t prot)
+{
+    if (m->prof.ioremap_try_huge_helpers)
+        return ioremap_page_range_v5_3(m, addr, end, phys_addr, prot);
+    return ioremap_page_range_v4_18(m, addr, end, phys_addr, prot);
 }
 
 /* mm/vmalloc.c v4.18 vunmap_pte_range() */

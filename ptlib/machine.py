@@ -52,6 +52,10 @@ _REPORT_KINDS = {lib.PT_REPORT_KERNEL_BUG: "KernelBug",
                  lib.PT_REPORT_UAF: "PageTableUseAfterFree",
                  lib.PT_REPORT_LEAK: "PageTableLeak"}
 _FREE_TABLES = {"28ee90fe6048": lib.PT_FREE_28EE90FE6048, "5e0fb5df2ee8": lib.PT_FREE_5E0FB5DF2EE8}
+_PUD_FREE = {"temp_page": lib.PT_PUD_FREE_TEMP_PAGE, "page_list": lib.PT_PUD_FREE_PAGE_LIST,
+             "no_save": lib.PT_PUD_FREE_NO_SAVE}
+#: pause points for Machine.probe_at (csrc/pgfree.c)
+PROBE_POINTS = {"pud_free_pmd_page:before_free_pmd": lib.PT_PROBE_PUD_FREE_BEFORE_FREE_PMD}
 _INVLPG_PSC = {"sdm": 0, "covering": 1}
 _SPECULATION = {"none": lib.PT_SPEC_NONE, "random": lib.PT_SPEC_RANDOM}
 #: default cache sizes (entries): TLBs 4K/2M/1G, then PML4E/PDPTE/PDE caches
@@ -176,6 +180,7 @@ class Machine:
                  seed: int = 0, ram_pages: int = 65536, *, invlpg_psc: str = "sdm",
                  speculation: str = "none", sanitize: bool = True,
                  panic_on_report: bool = False, record_events: bool = False,
+                 alloc_policy: str = "lifo", quarantine: int = 0,
                  **knobs: Any) -> None:
         if not isinstance(paging, str):
             raise TypeError(f"paging: expected str, got {type(paging).__name__}")
@@ -242,7 +247,8 @@ class Machine:
         cfg.seed = seed
         for name, value in prof.items():
             setattr(cfg.profile, name,
-                    _FREE_TABLES[value] if name == "free_tables" else int(value))
+                    _FREE_TABLES[value] if name == "free_tables" else
+                    _PUD_FREE[value] if name == "pud_free" else int(value))
         cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
         cfg.sanitize = int(sanitize)
         cfg.record_events = int(record_events)
@@ -268,6 +274,7 @@ class Machine:
         self._seen_reports = 0
         self.seed = seed
         self.cpus: list[CPU] = [CPU(self, i) for i in range(cpus)]
+        self._init_alloc_policy(alloc_policy, quarantine)    # ptlib/faults.py
 
     def __repr__(self) -> str:
         return (f"Machine(paging={self.paging!r}, cpus={len(self.cpus)}, "
@@ -434,7 +441,8 @@ class Machine:
     def pud_free_pmd_page(self, va: int) -> int:
         """``pud_free_pmd_page(pud, va)`` as the profile has it (v4.18: temporary page, clear
         512 PMDs and the PUD, one flush, free PTE tables, temp page, PMD table; 0 with
-        nothing changed if the temporary page cannot be allocated)."""
+        nothing changed if the temporary page cannot be allocated).  The ``pud_free`` knob
+        picks another strategy ("page_list", "no_save": never allocate, never fail)."""
         return self._one_entry(lib.pt_pud_free_pmd_page, "pud_free_pmd_page", va, PUD_SIZE)
 
     def flush_tlb_kernel_range(self, start: int, end: int) -> None:
@@ -684,6 +692,133 @@ class Machine:
         """Raise the first recorded report as its exception class; nothing if none."""
         if lib.pt_report_count(self._m):
             raise self._report(0).exception()
+
+    # ---- pause points (what a software walker would see mid-operation) ----
+
+    def probe_at(self, point: Optional[str]) -> None:
+        """Arm a pause point (``PROBE_POINTS``), or disarm with None; clears the last
+        capture.  When a kernel function reaches the armed point, the 512 entries of the
+        table it is about to free are copied (a software walker still holding the old table
+        pointer would read exactly these).  Only point so far:
+        ``"pud_free_pmd_page:before_free_pmd"`` — the PTE tables are freed, the PMD table
+        not yet."""
+        if point is not None and not isinstance(point, str):
+            raise TypeError(f"point: expected str or None, got {type(point).__name__}")
+        if point is not None and point not in PROBE_POINTS:
+            raise errors.InvalidArgument(f"point: {point!r} is not one of {sorted(PROBE_POINTS)}")
+        lib.pt_probe_set(self._m, lib.PT_PROBE_NONE if point is None else PROBE_POINTS[point])
+
+    def probe_result(self) -> Optional[dict[str, Any]]:
+        """The last capture since :meth:`probe_at`: {"hits": times the point was reached,
+        "op": operation, "table_pa": the table's physical address, "entries": its 512 raw
+        entries}; None if the point was not reached."""
+        op, pa = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+        buf = ffi.new("uint64_t[512]")
+        hits = int(lib.pt_probe_get(self._m, op, pa, buf))
+        if not hits:
+            return None
+        return {"hits": hits, "op": int(op[0]), "table_pa": int(pa[0]),
+                "entries": [int(buf[i]) for i in range(512)]}
+
+    # ---- fault injection and allocator policy (ptlib/faults.py) ----
+
+    def _init_alloc_policy(self, policy: object, quarantine: object) -> None:
+        from . import faults
+        if not isinstance(policy, str):
+            raise TypeError(f"alloc_policy: expected str, got {type(policy).__name__}")
+        if policy not in faults.ALLOC_POLICIES:
+            raise errors.InvalidArgument(
+                f"alloc_policy: {policy!r} is not one of {sorted(faults.ALLOC_POLICIES)}")
+        q = _check_int("quarantine", quarantine)
+        if policy != "quarantine" and q:
+            raise errors.InvalidArgument(
+                f"quarantine: {q} frames needs alloc_policy='quarantine' (got {policy!r})")
+        if policy == "quarantine" and not 1 <= q <= self.pages.ram_pages:
+            raise errors.InvalidArgument(
+                f"quarantine: {q} is not in 1..{self.pages.ram_pages} (frames held back)")
+        lib.pt_alloc_policy_set(self._m, faults.ALLOC_POLICIES[policy], q, self.seed)
+        self.alloc_policy = policy
+        self.quarantine = q
+        self._fpa_seed: Optional[int] = None
+
+    @property
+    def quarantined(self) -> int:
+        """Freed frames held back by the quarantine policy right now."""
+        return int(lib.pt_quarantined(self._m))
+
+    def set_fail_page_alloc(self, config: Any = None, **fields: Any) -> Any:
+        """Set the fail_page_alloc attributes (``ptlib.faults.FailPageAlloc``; fields not
+        given take the kernel defaults; interval counter and PRNG start over).  Returns
+        the new ``FailPageAlloc``."""
+        from . import faults
+        if config is None:
+            fa = faults.FailPageAlloc(**faults.check_fields(fields))
+        elif isinstance(config, faults.FailPageAlloc):
+            fa = config.replace(**fields) if fields else config
+        else:
+            raise TypeError(f"config: expected FailPageAlloc, got {type(config).__name__}")
+        lib.pt_fault_attr_set(self._m, faults.to_c(fa, self.seed))
+        self._fpa_seed = fa.seed
+        return fa
+
+    def fail_page_alloc(self, **fields: Any) -> Any:
+        """Set the fail_page_alloc attributes now (as :meth:`set_fail_page_alloc`); the
+        result is a context manager restoring the previous state on exit::
+
+            with m.fail_page_alloc(probability=100, times=1, sites={"pud_free_pmd_page"},
+                                   ignore_gfp_wait=False, min_order=0):
+                ...
+        """
+        from . import faults
+        saved = ffi.new("pt_fault_attr *")
+        lib.pt_fault_attr_get(self._m, saved)
+        saved_seed = self._fpa_seed
+        self.set_fail_page_alloc(**fields)
+        return faults.FailPageAllocScope(self, saved, saved_seed)
+
+    @property
+    def fail_page_alloc_state(self) -> Any:
+        """The current attributes as a ``FailPageAlloc`` (``times``, ``space`` and
+        ``fail_nth`` as they are now, counting down)."""
+        from . import faults
+        c = ffi.new("pt_fault_attr *")
+        lib.pt_fault_attr_get(self._m, c)
+        if c.interval == 0 and c.verbose == 0 and c.min_order == 0 and not c.ignore_gfp_wait:
+            return faults.FailPageAlloc()        # never set: the kernel defaults
+        return faults.from_c(c, self._fpa_seed)
+
+    @property
+    def faults_injected(self) -> int:
+        """Failures injected by fail_page_alloc so far (not counting :meth:`fail_nth`)."""
+        info = ffi.new("pt_fault_info *")
+        lib.pt_fault_info_get(self._m, info)
+        return int(info.injected)
+
+    @property
+    def last_failed_alloc(self) -> tuple[Optional[str], Optional[str], int]:
+        """(site, reason, op) of the last failed allocation; reason "fail_nth",
+        "fail_page_alloc" or "oom"; (None, None, 0) if none failed."""
+        from . import faults
+        return faults.last_failure(self)
+
+    @property
+    def fault_reports(self) -> list[Report]:
+        """fail_page_alloc's log (verbose >= 1), oldest first, the last 256 kept: one
+        ``Report`` of kind "FaultInjected" per injected failure, naming the site.  These are
+        informational and are not in :attr:`reports` (``check()`` ignores them)."""
+        out = []
+        r = ffi.new("pt_report *")
+        for i in range(lib.pt_fault_log_count(self._m)):
+            lib.pt_fault_log_get(self._m, i, r)
+            out.append(Report(kind="FaultInjected",
+                              message=ffi.string(r.message).decode(errors="replace"),
+                              op=int(r.op), cpu=None, va=0, pfn=0, profile=self.kernel,
+                              site=ffi.string(r.site).decode(errors="replace")))
+        return out
+
+    def clear_fault_reports(self) -> None:
+        """Forget fail_page_alloc's log."""
+        lib.pt_fault_log_clear(self._m)
 
 
 def _site(i: int) -> str:
