@@ -14,11 +14,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def _cdef_text() -> str:
     with open(os.path.join(HERE, "csrc", "ptlib.h"), encoding="utf-8") as f:
-        lines = f.read().splitlines()
+        text = re.sub(r"/\*.*?\*/", " ", f.read(), flags=re.S)    # comments, multi-line too
     keep = []
-    for line in lines:
+    for line in text.splitlines():
         if line.startswith("#"):
-            m = re.match(r"(#define\s+\w+\s+\d+)\s*(/\*.*\*/)?\s*$", line)
+            m = re.match(r"(#define\s+\w+\s+\d+)\s*$", line)
             if m:
                 keep.append(m.group(1))
             continue

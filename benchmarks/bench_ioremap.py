@@ -53,8 +53,10 @@ def machine_description() -> str:
 
 def run(reps: int = 21) -> dict[str, float]:
     res: dict[str, float] = {}
-    loop = c_times(lambda b: lib.pt_bench_pte_loop(NPTE, PHYS, PROT, reps, b), reps)
+    loop = c_times(lambda b: lib.pt_bench_pte_loop2(NPTE, PHYS, PROT, reps, 0, b), reps)
     res["loop_ns_per_pte"] = statistics.median(loop) / NPTE
+    loop = c_times(lambda b: lib.pt_bench_pte_loop2(NPTE, PHYS, PROT, reps, 1, b), reps)
+    res["scalar_loop_ns_per_pte"] = statistics.median(loop) / NPTE
 
     m = ptlib.Machine(ram_pages=1 << 12)
     times = c_times(lambda b: lib.pt_bench_ioremap(m._m, VA, SIZE, PHYS, PROT, reps, b), reps)
@@ -96,7 +98,8 @@ def run(reps: int = 21) -> dict[str, float]:
 def table(res: dict[str, float]) -> str:
     loop = res["loop_ns_per_pte"]
     rows = [
-        ("plain C loop writing the same PTE values (fill limit)", loop),
+        ("plain C loop writing the same PTE values (fill limit; gcc -O2 vectorizes it)", loop),
+        ("the same loop kept scalar (no-tree-vectorize)", res["scalar_loop_ns_per_pte"]),
         ("ioremap_page_range, tables present (median)", res["ioremap_warm_ns_per_pte"]),
         ("ioremap_page_range, first run on the machine (allocates tables)",
          res["ioremap_cold_ns_per_pte"]),
@@ -119,8 +122,10 @@ def main() -> None:
     res = run(args.reps)
     md = table(res)
     ratio = res["loop_ns_per_pte"] / res["ioremap_warm_ns_per_pte"]
+    sratio = res["scalar_loop_ns_per_pte"] / res["ioremap_warm_ns_per_pte"]
     verdict = (f"Target: ioremap rate >= 0.5 x the fill limit's rate. Measured (tables present): "
-               f"{ratio:.2f} -> {'met' if ratio >= 0.5 else 'NOT met'}.")
+               f"{ratio:.2f} vs the vectorized loop -> {'met' if ratio >= 0.5 else 'NOT met'}; "
+               f"{sratio:.2f} vs the scalar loop -> {'met' if sratio >= 0.5 else 'NOT met'}.")
     print(md)
     print()
     print(verdict)

@@ -133,7 +133,7 @@ struct pt_machine {
     pt_event *events;
     size_t nevents, cap_events;
     struct pt_tlb_pending *pend;
-    size_t npend, cap_pend;
+    uint32_t npend, cap_pend;      /* 32-bit: a PTE store cannot alias it (hot loop) */
 
     int nmtrr;
     struct pt_mtrr_range mtrr[PT_MAX_MTRR];
@@ -155,6 +155,27 @@ struct pt_machine {
     int probe_point;
     uint64_t probe_hits, probe_op, probe_pa;
     uint64_t probe_entries[512];
+
+    /* deferred kernel page-table free (pgfree.c, profile knob deferred_free): frames queued
+     * by pagetable_free_kernel(), linked through pages[].lru (list_add: newest at the head,
+     * the oldest's lru is PT_NIL); a queued frame's free_site is the site that queued it */
+    uint32_t deferred_head, deferred_tail;
+    uint64_t ndeferred;
+    /* IOMMU invalidations issued by the worker: the last 64 (op, start, end), and a total */
+    uint64_t iommu_inval[64][3];
+    size_t niommu_inval;
+
+    /* vmap areas (vmarea.c): mm/vmalloc.c's vmap_area tree as an array sorted by va_start
+     * (live and lazily freed areas), and vmap_lazy_nr.  All zero: no areas. */
+#define PT_VMAP_MAX_AREAS 32768
+    uint32_t nvmap;
+    uint64_t vmap_lazy_nr;
+    struct pt_vmap_area {
+        uint64_t va_start, va_end;   /* va_end includes the guard page */
+        uint64_t phys_addr;          /* vm_struct->phys_addr */
+        uint64_t flags;              /* vmap_area->flags: VM_VM_AREA, VM_LAZY_FREE */
+        uint64_t vm_flags;           /* vm_struct->flags: VM_IOREMAP */
+    } vmap[PT_VMAP_MAX_AREAS];
 };
 
 /* Reports (machine.c).  pt_bug() never returns: it unwinds to the entry point. */

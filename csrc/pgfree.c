@@ -3,7 +3,11 @@
  * CONFIG_HAVE_ARCH_HUGE_VMAP block as of v4.18 (5e0fb5df2ee8 "x86/mm: Add TLB purge to
  * free pmd/pte page interfaces", 785a19f9d1dd "ioremap: Update pgtable free interfaces
  * with addr", f967db0b9ed4 "x86/mm: disable ioremap free page handling on x86-PAE"),
- * plus the variable-range MTRR lookup they consult.
+ * plus the variable-range MTRR lookup they consult.  Two 2025 changes are knobs: the flush
+ * before the free (free_flush: Jann Horn's all-PCID, whole-range flush) and the free itself
+ * (deferred_free: v6.19's queue for a worker after an IOMMU invalidation); every table free
+ * below goes through pagetable_free_kernel(), every pre-free flush through
+ * free_tables_flush().
  */
 #include <string.h>
 #include "pgtable.h"
@@ -99,6 +103,156 @@ int p4d_clear_huge(pt_machine *m, p4d_t *p4d)
     return 0;
 }
 
+/* ---- 2025: the flush before a table is freed (knob free_flush) and the free itself
+ * (knob deferred_free) ---- */
+
+/* tlbflush.c: Jann Horn 2025 flush_tlb_kernel_pgtable_range(), exclusive end. */
+void flush_tlb_kernel_pgtable_range(pt_machine *m, uint64_t start, uint64_t end);
+
+/* The flush between clearing the entry that points to the table(s) and freeing them.
+ * free_flush=one_page: v4.18 (5e0fb5df2ee8) "INVLPG to clear all paging-structure caches":
+ * flush_tlb_kernel_range(addr, addr + PAGE_SIZE-1) -- an inclusive end, one page, and
+ * INVLPG drops only the *current* PCID's PSC entries.  free_flush=range_all_pcids: Jann
+ * Horn's fix (LKML 2025-05-28, v1): flush_tlb_kernel_pgtable_range(addr, addr + size) with
+ * an exclusive end, size PUD_SIZE in pud_free_pmd_page ("we can't just flush the first
+ * PAGE_SIZE, we must flush PUD_SIZE!") and PAGE_SIZE in pmd_free_pte_page, carried out as
+ * flush_tlb_all() (all PCIDs, every CPU) since ptlib has no INVLPGB. */
+static void free_tables_flush(pt_machine *m, uint64_t addr, uint64_t size)
+{
+    if (m->prof.free_flush == PT_FREE_FLUSH_RANGE_ALL_PCIDS)
+        flush_tlb_kernel_pgtable_range(m, addr, addr + size);
+    else
+        flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+}
+
+static bool deferred_pending(const pt_machine *m, uint64_t pfn)
+{
+    if (!m->ndeferred || pfn >= m->ram_pages || m->pages[pfn].state != PT_FRAME_ALLOCATED)
+        return false;
+    return m->pages[pfn].lru != PT_NIL || pfn == m->deferred_tail;
+}
+
+/*
+ * Freeing a kernel page-table page.  deferred_free=0: free_page() at once.  deferred_free=1:
+ * v6.19, "x86/mm: Use 'ptdesc' when freeing PMD pages" (PTE tables freed with
+ * pagetable_dtor_free()) + "mm: introduce deferred freeing for kernel page tables" (Dave
+ * Hansen / Lu Baolu, series "Fix stale IOTLB entries for kernel address space", v7
+ * 2025-10-22, upstream as of the v6.18-stable backports of Jan 2026; CONFIG_ASYNC_KERNEL_PGTABLE_FREE, selected on x86 by
+ * IOMMU_SVA): pagetable_free() of a kernel table calls pagetable_free_kernel(), which
+ * list_add()s the ptdesc to kernel_pgtable_work.list and schedule_work()s the worker.  The
+ * frame stays allocated with its owner; it is freed by pt_run_deferred_work().  A frame
+ * that is not an allocated RAM frame goes straight to free_page() (which reports it); one
+ * already queued is CONFIG_DEBUG_LIST's "list_add double add".  Not confirmed from source:
+ * whether v6.19's pud_free_pmd_page frees the PMD table itself through pagetable_free()
+ * (deferred) or free_page() (at once); ptlib defers it as well.
+ */
+static void pagetable_free_kernel(pt_machine *m, uint64_t pa, int owner, int site)
+{
+    uint64_t pfn = pa >> PAGE_SHIFT;
+
+    if (!m->prof.deferred_free || (pa & (PAGE_SIZE - 1)) || !pt_pa_is_ram(m, pa) ||
+        m->pages[pfn].state != PT_FRAME_ALLOCATED) {
+        pt_free_page(m, pa, owner, site);
+        return;
+    }
+    if (deferred_pending(m, pfn)) {
+        pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, pt_site_name(site), 0, pfn,
+                      "list_add double add: %s queues pfn %#llx for deferred free twice",
+                      pt_site_name(site), (unsigned long long)pfn);
+        return;
+    }
+    struct pt_page *pg = &m->pages[pfn];
+    if (owner != PT_OWNER_NONE && pg->owner != owner)   /* what free_page() would say */
+        pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, pt_site_name(site), 0, pfn,
+                      "BUG: Bad page state: %s frees pfn %#llx as a %s page, but it is a %s "
+                      "page (allocated at op %llu by %s)", pt_site_name(site),
+                      (unsigned long long)pfn, pt_owner_name(owner), pt_owner_name(pg->owner),
+                      (unsigned long long)pg->alloc_op, pt_site_name(pg->alloc_site));
+    /* list_add(): newest at the head */
+    pg->lru = m->ndeferred ? m->deferred_head : PT_NIL;
+    if (!m->ndeferred)
+        m->deferred_tail = (uint32_t)pfn;
+    m->deferred_head = (uint32_t)pfn;
+    pg->free_site = (uint8_t)site;
+    m->ndeferred++;
+}
+
+/* x86-64 4-level PAGE_OFFSET without KASLR (__PAGE_OFFSET_BASE_L4). */
+#define PT_PAGE_OFFSET 0xffff888000000000ULL
+
+/* mm/pgtable-generic.c v6.19 kernel_pgtable_work_func(): take the whole list, then
+ * iommu_sva_invalidate_kva_range(PAGE_OFFSET, TLB_FLUSH_ALL), then __pagetable_free() each
+ * frame in list order (newest first).  The stale-PSC check runs at these frees. */
+int pt_run_deferred_work(pt_machine *m, uint64_t *nfreed)
+{
+    PT_ENTER(m);
+    uint32_t head = m->deferred_head;
+    uint64_t n = m->ndeferred;
+    m->ndeferred = 0;                        /* list_splice_tail_init() */
+    m->deferred_head = m->deferred_tail = 0;
+    *nfreed = 0;
+    if (n) {
+        uint64_t *e = m->iommu_inval[m->niommu_inval % 64];
+        e[0] = m->op;
+        e[1] = PT_PAGE_OFFSET;
+        e[2] = UINT64_MAX;                   /* TLB_FLUSH_ALL */
+        m->niommu_inval++;
+    }
+    while (n--) {
+        if (head >= m->ram_pages || m->pages[head].state != PT_FRAME_ALLOCATED) {
+            /* freed behind the queue's back: its lru is no longer ours */
+            pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, "kernel_pgtable_work_func", 0, head,
+                          "BUG: Bad page state: pfn %#llx, queued for deferred free, was "
+                          "freed before the worker ran (list corrupted)",
+                          (unsigned long long)head);
+            break;
+        }
+        uint32_t next = m->pages[head].lru;
+        m->pages[head].lru = PT_NIL;
+        pt_free_page(m, (uint64_t)head << PAGE_SHIFT, m->pages[head].owner,
+                     m->pages[head].free_site);
+        (*nfreed)++;
+        head = next;
+    }
+    PT_LEAVE(m);
+    return PT_OK;
+}
+
+uint64_t pt_deferred_count(const pt_machine *m) { return m->ndeferred; }
+
+int pt_deferred_is_pending(const pt_machine *m, uint64_t pfn)
+{
+    return deferred_pending(m, pfn);
+}
+
+size_t pt_deferred_list(const pt_machine *m, uint64_t *pfns, size_t cap)
+{
+    uint32_t pfn = m->deferred_head;
+    size_t n = 0;
+    /* stop at a frame freed behind the queue's back: its lru is the allocator's now */
+    for (uint64_t i = 0; i < m->ndeferred && pfn < m->ram_pages &&
+                         m->pages[pfn].state == PT_FRAME_ALLOCATED;
+         i++, pfn = m->pages[pfn].lru, n++)
+        if (n < cap)
+            pfns[n] = pfn;
+    return n;
+}
+
+size_t pt_iommu_inval_count(const pt_machine *m) { return m->niommu_inval; }
+
+int pt_iommu_inval_get(const pt_machine *m, size_t i, uint64_t *op, uint64_t *start,
+                       uint64_t *end)
+{
+    size_t kept = m->niommu_inval < 64 ? m->niommu_inval : 64;
+    if (i >= kept)
+        return PT_EINVAL;
+    const uint64_t *e = m->iommu_inval[(m->niommu_inval - kept + i) % 64];
+    *op = e[0];
+    *start = e[1];
+    *end = e[2];
+    return PT_OK;
+}
+
 /* Pause point: copy the 512 entries of the table at table_pa into the probe buffer. */
 static void probe_hit(pt_machine *m, int point, uint64_t table_pa)
 {
@@ -121,7 +275,7 @@ static int pmd_free_pte_page_28ee90fe6048(pt_machine *m, pmd_t *pmd)
 
     pte = pmd_val(*pmd) & pmd_pfn_mask(*pmd);
     pmd_clear(m, pmd);
-    pt_free_page(m, pte, PT_OWNER_PTE, PT_SITE_PMD_FREE_PTE_PAGE);
+    pagetable_free_kernel(m, pte, PT_OWNER_PTE, PT_SITE_PMD_FREE_PTE_PAGE);
     return 1;
 }
 
@@ -145,7 +299,7 @@ static int pud_free_pmd_page_28ee90fe6048(pt_machine *m, pud_t *pud)
 
     pud_clear(m, pud);
     probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
-    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
+    pagetable_free_kernel(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
     return 1;
 }
 
@@ -189,18 +343,18 @@ static int pud_free_pmd_page_5e0fb5df2ee8(pt_machine *m, pud_t *pud, uint64_t ad
 
     pud_clear(m, pud);
 
-    /* INVLPG to clear all paging-structure caches */
-    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+    /* INVLPG to clear all paging-structure caches (free_flush: see free_tables_flush) */
+    free_tables_flush(m, addr, PUD_SIZE);
 
     for (i = 0; i < PTRS_PER_PMD; i++) {
         if (!pmd_none(pmd_sv[i]))
-            pt_free_page(m, pmd_val(pmd_sv[i]) & pmd_pfn_mask(pmd_sv[i]), PT_OWNER_PTE,
+            pagetable_free_kernel(m, pmd_val(pmd_sv[i]) & pmd_pfn_mask(pmd_sv[i]), PT_OWNER_PTE,
                          PT_SITE_PUD_FREE_PMD_PAGE);
     }
 
     pt_free_page(m, sv_pa, PT_OWNER_TEMP, PT_SITE_PUD_FREE_PMD_PAGE);
     probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
-    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
+    pagetable_free_kernel(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
     return 1;
 }
 
@@ -255,18 +409,19 @@ static int pud_free_pmd_page_page_list(pt_machine *m, pud_t *pud, uint64_t addr)
 
     pud_clear(m, pud);
 
-    /* INVLPG to clear all paging-structure caches */
-    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+    /* INVLPG to clear all paging-structure caches (free_flush: see free_tables_flush) */
+    free_tables_flush(m, addr, PUD_SIZE);
 
     while (head != PT_NIL) {            /* list_for_each_entry_safe(): next before the free */
         uint32_t next = m->pages[head].lru;
         m->pages[head].lru = PT_NIL;    /* list_del() */
-        pt_free_page(m, (uint64_t)head << PAGE_SHIFT, PT_OWNER_PTE, PT_SITE_PUD_FREE_PMD_PAGE);
+        pagetable_free_kernel(m, (uint64_t)head << PAGE_SHIFT, PT_OWNER_PTE,
+                              PT_SITE_PUD_FREE_PMD_PAGE);
         head = next;
     }
 
     probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
-    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
+    pagetable_free_kernel(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
     return 1;
 }
 
@@ -288,17 +443,17 @@ static int pud_free_pmd_page_no_save(pt_machine *m, pud_t *pud, uint64_t addr)
 
     pud_clear(m, pud);
 
-    /* INVLPG to clear all paging-structure caches */
-    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+    /* INVLPG to clear all paging-structure caches (free_flush: see free_tables_flush) */
+    free_tables_flush(m, addr, PUD_SIZE);
 
     for (i = 0; i < PTRS_PER_PMD; i++) {
         if (!pmd_none(pmd[i]))
-            pt_free_page(m, pmd_val(pmd[i]) & pmd_pfn_mask(pmd[i]), PT_OWNER_PTE,
+            pagetable_free_kernel(m, pmd_val(pmd[i]) & pmd_pfn_mask(pmd[i]), PT_OWNER_PTE,
                          PT_SITE_PUD_FREE_PMD_PAGE);
     }
 
     probe_hit(m, PT_PROBE_PUD_FREE_BEFORE_FREE_PMD, pmd_pa);
-    pt_free_page(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
+    pagetable_free_kernel(m, pmd_pa, PT_OWNER_PMD, PT_SITE_PUD_FREE_PMD_PAGE);
     return 1;
 }
 
@@ -332,10 +487,10 @@ static int pmd_free_pte_page_5e0fb5df2ee8(pt_machine *m, pmd_t *pmd, uint64_t ad
     pte = pmd_val(*pmd) & pmd_pfn_mask(*pmd);
     pmd_clear(m, pmd);
 
-    /* INVLPG to clear all paging-structure caches */
-    flush_tlb_kernel_range(m, addr, addr + PAGE_SIZE - 1);
+    /* INVLPG to clear all paging-structure caches (free_flush: see free_tables_flush) */
+    free_tables_flush(m, addr, PAGE_SIZE);
 
-    pt_free_page(m, pte, PT_OWNER_PTE, PT_SITE_PMD_FREE_PTE_PAGE);
+    pagetable_free_kernel(m, pte, PT_OWNER_PTE, PT_SITE_PMD_FREE_PTE_PAGE);
     return 1;
 }
 

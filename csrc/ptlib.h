@@ -109,6 +109,16 @@ typedef struct pt_profile {
                                      phys_addr advanced with the loop; 0: the v4.18 form */
     int ioremap_va_align_check;  /* 6b95ab4218bf (v5.3): IS_ALIGNED(addr, size) in the
                                     try-huge helpers; no effect without the helpers */
+    /* csrc/pgfree.c + csrc/tlbflush.c, 2025 (see the section at the end of this file): */
+    int free_flush;              /* PT_FREE_FLUSH_*: the flush before a table is freed */
+    int deferred_free;           /* 1: freed tables queued for a worker (v6.19, IOMMU SVA) */
+    /* mm/vmalloc.c v5.13 (csrc/vmap.c): */
+    int vmap_range_form;         /* v5.13: ioremap through vmap_range() (vmap_try_huge_pXd with
+                                    max_page_shift), unmap through vunmap_range(); 0: older forms */
+    int iomap_max_page_shift;    /* v5.13 mm/ioremap.c: 63 (BITS_PER_LONG - 1) or 12
+                                    (PAGE_SHIFT, "nohugeiomap"); only with vmap_range_form */
+    int ioremap_force_nx;        /* 8491502f787c (v5.15): pgprot_nx(prot) in ioremap_page_range;
+                                    only with vmap_range_form */
 } pt_profile;
 
 typedef struct pt_config {
@@ -346,6 +356,8 @@ size_t pt_check_leaks(pt_machine *m);
 
 /* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps). */
 int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, double *ns_out);
+int pt_bench_pte_loop2(uint64_t npte, uint64_t phys, uint64_t prot, int reps, int scalar,
+                       double *ns_out);
 int pt_bench_ioremap(pt_machine *m, uint64_t addr, uint64_t size, uint64_t phys,
                      uint64_t prot, int reps, double *ns_out);
 int pt_bench_translate_many(pt_machine *m, int cpu, const uint64_t *vas, size_t n, int reps,
@@ -379,5 +391,54 @@ uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
  * ns_out[r]: the call's time; allocs_out[r]: its allocations; ok_out[r]: its return. */
 int pt_bench_pud_free(pt_machine *m, uint64_t va, int nptes, uint64_t leave_free, int reps,
                       double *ns_out, uint64_t *allocs_out, int *ok_out);
+
+/* ---- 2025 kernel-table freeing: flush kind and deferred free (pgfree.c, tlbflush.c) ---- */
+
+/* pt_profile.free_flush: what pmd_free_pte_page/pud_free_pmd_page (PT_FREE_5E0FB5DF2EE8)
+ * flush after clearing the entry and before freeing the table(s). */
+#define PT_FREE_FLUSH_ONE_PAGE 0        /* v4.18: flush_tlb_kernel_range(addr, addr+PAGE_SIZE-1) */
+#define PT_FREE_FLUSH_RANGE_ALL_PCIDS 1 /* Jann Horn 2025: flush_tlb_kernel_pgtable_range(addr,
+                                           addr + PMD/PUD-freeing size), all PCIDs, all CPUs */
+/* flush_tlb_kernel_pgtable_range() as an entry point (recorded in the flush log). */
+int pt_flush_tlb_kernel_pgtable_range(pt_machine *m, uint64_t start, uint64_t end);
+
+/* pt_profile.deferred_free (v6.19 CONFIG_ASYNC_KERNEL_PGTABLE_FREE, selected on x86 by
+ * IOMMU_SVA): pagetable_free() of a kernel table queues the frame (still allocated, owner
+ * unchanged, pending); pt_run_deferred_work() is kernel_pgtable_work_func(): one IOMMU
+ * invalidation (iommu_sva_invalidate_kva_range(PAGE_OFFSET, TLB_FLUSH_ALL)), then the
+ * frames are freed, newest first.  *nfreed: how many.  Never run implicitly. */
+int pt_run_deferred_work(pt_machine *m, uint64_t *nfreed);
+uint64_t pt_deferred_count(const pt_machine *m);
+/* 1 if pfn is queued for the worker. */
+int pt_deferred_is_pending(const pt_machine *m, uint64_t pfn);
+/* The pending frames, newest first (the order the worker frees them); returns the count. */
+size_t pt_deferred_list(const pt_machine *m, uint64_t *pfns, size_t cap);
+/* IOMMU invalidations the worker issued (total; the last 64 are kept, i counts from the
+ * oldest kept): op, start, end (TLB_FLUSH_ALL = UINT64_MAX). */
+size_t pt_iommu_inval_count(const pt_machine *m);
+int pt_iommu_inval_get(const pt_machine *m, size_t i, uint64_t *op, uint64_t *start,
+                       uint64_t *end);
+
+/* ---- vmap areas: x86 ioremap()/iounmap() and mm/vmalloc.c's lazy area free (vmarea.c) ---- */
+
+typedef struct pt_vm_area {
+    uint64_t start;              /* va_start */
+    uint64_t size;               /* va_end - va_start: the guard page included */
+    uint64_t phys;               /* vm_struct->phys_addr (page aligned) */
+    int lazy;                    /* 1: freed, waiting for the lazy purge (still reserved) */
+} pt_vm_area;
+
+/* __ioremap_caller(phys, size) with the final prot: *va_out = vaddr + offset of phys in its
+ * page, or 0 (NULL) with *err = -16 (no area: -EBUSY) or -12 (table page: -ENOMEM). */
+int pt_ioremap(pt_machine *m, uint64_t phys, uint64_t size, uint64_t prot, uint64_t *va_out,
+               int *err);
+/* iounmap(addr): *found = 0 when no live area contains addr (the kernel's "bad address"). */
+int pt_iounmap(pt_machine *m, uint64_t addr, int *found);
+int pt_purge_vmap_area_lazy(pt_machine *m);
+uint64_t pt_vmap_lazy_nr(const pt_machine *m);
+uint64_t pt_lazy_max_pages(pt_machine *m);
+/* Every area in va order, live and lazy; returns the count (may exceed cap). */
+size_t pt_vm_areas(const pt_machine *m, pt_vm_area *out, size_t cap);
+/* ---- end of vmap areas ---- */
 
 #endif

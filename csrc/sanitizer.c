@@ -192,7 +192,7 @@ static uint64_t all_cpus(const pt_machine *m)
 static void pend_push(pt_machine *m, struct pt_tlb_pending p)
 {
     if (m->npend == m->cap_pend) {
-        size_t cap = m->cap_pend ? m->cap_pend * 2 : 16;
+        uint32_t cap = m->cap_pend ? m->cap_pend * 2 : 16;
         struct pt_tlb_pending *n = realloc(m->pend, cap * sizeof(*n));
         if (!n)
             return;
@@ -570,7 +570,8 @@ size_t pt_check_leaks(pt_machine *m)
     for (uint64_t pfn = 1; pfn < m->next_fresh; pfn++) {
         const struct pt_page *pg = &m->pages[pfn];
         if (pg->state != PT_FRAME_ALLOCATED || pg->owner < PT_OWNER_PGD ||
-            pg->owner > PT_OWNER_PTE || (seen[pfn >> 3] & (1u << (pfn & 7))))
+            pg->owner > PT_OWNER_PTE || (seen[pfn >> 3] & (1u << (pfn & 7))) ||
+            pt_deferred_is_pending(m, pfn))      /* queued for the v6.19 worker */
             continue;
         pt_report_add(m, PT_REPORT_LEAK, "check_leaks", 0, pfn,
                       "PageTableLeak: pfn %#llx, a %s table allocated at op %llu by %s, is "

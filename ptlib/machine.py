@@ -54,6 +54,8 @@ _REPORT_KINDS = {lib.PT_REPORT_KERNEL_BUG: "KernelBug",
 _FREE_TABLES = {"28ee90fe6048": lib.PT_FREE_28EE90FE6048, "5e0fb5df2ee8": lib.PT_FREE_5E0FB5DF2EE8}
 _PUD_FREE = {"temp_page": lib.PT_PUD_FREE_TEMP_PAGE, "page_list": lib.PT_PUD_FREE_PAGE_LIST,
              "no_save": lib.PT_PUD_FREE_NO_SAVE}
+_FREE_FLUSH = {"one_page": lib.PT_FREE_FLUSH_ONE_PAGE,
+               "range_all_pcids": lib.PT_FREE_FLUSH_RANGE_ALL_PCIDS}
 #: pause points for Machine.probe_at (csrc/pgfree.c)
 PROBE_POINTS = {"pud_free_pmd_page:before_free_pmd": lib.PT_PROBE_PUD_FREE_BEFORE_FREE_PMD}
 _INVLPG_PSC = {"sdm": 0, "covering": 1}
@@ -248,7 +250,8 @@ class Machine:
         for name, value in prof.items():
             setattr(cfg.profile, name,
                     _FREE_TABLES[value] if name == "free_tables" else
-                    _PUD_FREE[value] if name == "pud_free" else int(value))
+                    _PUD_FREE[value] if name == "pud_free" else
+                    _FREE_FLUSH[value] if name == "free_flush" else int(value))
         cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
         cfg.sanitize = int(sanitize)
         cfg.record_events = int(record_events)
@@ -629,10 +632,17 @@ class Machine:
         return out
 
     def leaked_tables(self) -> dict[str, int]:
-        """Allocated table pages minus reachable ones, by level (all zero when nothing leaks)."""
+        """Allocated table pages minus reachable ones, by level (all zero when nothing leaks).
+        Frames queued for the deferred-free worker (``deferred_free``) are not leaks."""
         reach = self.reachable_tables()
         owned = self.pages.by_owner
-        return {lvl: owned[lvl] - reach[lvl] for lvl in ("pgd", "pud", "pmd", "pte")}
+        pending = {"pgd": 0, "p4d": 0, "pud": 0, "pmd": 0, "pte": 0}
+        for pfn in self.deferred_frames() if lib.pt_deferred_count(self._m) else ():
+            f = self.frame(pfn)
+            if f is not None and f["owner"] in pending:
+                pending[f["owner"]] += 1
+        return {lvl: owned[lvl] - reach[lvl] - pending[lvl]
+                for lvl in ("pgd", "pud", "pmd", "pte")}
 
     @property
     def flushes(self) -> list[Flush]:
@@ -819,6 +829,127 @@ class Machine:
     def clear_fault_reports(self) -> None:
         """Forget fail_page_alloc's log."""
         lib.pt_fault_log_clear(self._m)
+
+    # ---- vmap areas: ioremap()/iounmap() and the lazy purge (csrc/vmarea.c) ----
+
+    def ioremap(self, phys: int, size: int, prot: int = PAGE_KERNEL_IO_NOCACHE) -> int:
+        """arch/x86/mm/ioremap.c (v4.18) ``__ioremap_caller(phys, size)`` with the final
+        ``prot`` (default UC-, as ``ioremap_nocache``): page-align phys and size, reserve a
+        VM_IOREMAP area (aligned to the size rounded up to a power of two, between 4 KiB and
+        1 GiB, plus a guard page) and map it with ``ioremap_page_range``.  Returns the va of
+        phys (the area start plus phys's offset in its page).  ``OutOfMemory`` when no area
+        fits (after one lazy purge) or a table page cannot be allocated (the area is then
+        freed lazily, as the kernel's ``free_vm_area``)."""
+        p = _check_u64("phys", phys)
+        sz = _check_u64("size", size)
+        if sz == 0:
+            raise errors.InvalidArgument("size: 0 (ioremap of nothing returns NULL)")
+        if p + sz > 1 << MAX_PHYS_BITS:
+            raise errors.InvalidArgument(
+                f"phys/size: [{p:#x}, {p + sz:#x}) goes beyond the {MAX_PHYS_BITS}-bit "
+                "physical address limit")
+        pr = self._check_prot(prot)
+        va, err = ffi.new("uint64_t *"), ffi.new("int *")
+        self._status(lib.pt_ioremap(self._m, p, sz, pr, va, err), "ioremap")
+        if va[0] == 0:
+            what = ("no vmalloc area fits (-EBUSY)" if err[0] == -16 else
+                    "page-table allocation failed (-ENOMEM)")
+            raise errors.OutOfMemory(f"ioremap({p:#x}, {sz:#x}): NULL: {what}")
+        return int(va[0])
+
+    def iounmap(self, va: int) -> None:
+        """arch/x86/mm/ioremap.c (v4.18) ``iounmap(va)``: va is masked to its page and must
+        be the start of a live ioremap area (``InvalidArgument`` otherwise, where the kernel
+        prints "iounmap: bad address").  Clears the area's leaves (tables stay), no flush;
+        the area is freed lazily (``lazy_pages`` grows by its pages, guard included) and
+        purged with one flush once ``lazy_pages`` exceeds ``lazy_max_pages``."""
+        v = _check_u64("va", va)
+        if not _canonical(v):
+            raise errors.InvalidArgument(f"va: {v:#x} is not a canonical 4-level address")
+        a = v & ~(PAGE_SIZE - 1)
+        if a not in {start for start, _, _ in self.vm_areas()}:
+            raise errors.InvalidArgument(
+                f"va: {v:#x} is not in the first page of a live ioremap area "
+                "(iounmap: bad address)")
+        found = ffi.new("int *")
+        self._status(lib.pt_iounmap(self._m, a, found), "iounmap", a)
+        if not found[0]:
+            raise errors.InvalidArgument(f"va: {v:#x}: iounmap: bad address")
+
+    def _vm_areas(self) -> list[tuple[int, int, int, bool]]:
+        n = lib.pt_vm_areas(self._m, ffi.NULL, 0)
+        buf = ffi.new("pt_vm_area[]", max(n, 1))
+        lib.pt_vm_areas(self._m, buf, n)
+        return [(int(buf[i].start), int(buf[i].size), int(buf[i].phys), bool(buf[i].lazy))
+                for i in range(n)]
+
+    def vm_areas(self) -> list[tuple[int, int, int]]:
+        """The live vmap areas in va order: (start, size including the guard page, phys)."""
+        return [(s, sz, p) for s, sz, p, lazy in self._vm_areas() if not lazy]
+
+    def lazy_areas(self) -> list[tuple[int, int, int]]:
+        """Areas freed by iounmap but not purged yet (their range is still reserved)."""
+        return [(s, sz, p) for s, sz, p, lazy in self._vm_areas() if lazy]
+
+    def purge_vmap_area_lazy(self) -> None:
+        """mm/vmalloc.c (v4.18) ``purge_vmap_area_lazy()``: one ``flush_tlb_kernel_range``
+        over [min start, max end) of the lazily freed areas, then their ranges are free
+        again; nothing (no flush) if there are none."""
+        self._status(lib.pt_purge_vmap_area_lazy(self._m), "purge_vmap_area_lazy")
+
+    @property
+    def lazy_pages(self) -> int:
+        """mm/vmalloc.c ``vmap_lazy_nr``: pages of lazily freed areas (guard pages included)."""
+        return int(lib.pt_vmap_lazy_nr(self._m))
+
+    @property
+    def lazy_max_pages(self) -> int:
+        """mm/vmalloc.c (v4.18) ``lazy_max_pages()``: fls(CPUs) * 32 MiB / PAGE_SIZE."""
+        return int(lib.pt_lazy_max_pages(self._m))
+
+
+    # ---- 2025: deferred kernel page-table free (knob deferred_free, csrc/pgfree.c) ----
+
+    def deferred_frames(self) -> list[int]:
+        """Table frames queued by ``pagetable_free_kernel()`` (knob ``deferred_free``, v6.19)
+        and not yet freed, newest first (the order the worker frees them).  They stay
+        allocated with their owner until :meth:`run_deferred_work`."""
+        n = int(lib.pt_deferred_count(self._m))
+        buf = ffi.new("uint64_t[]", max(n, 1))
+        n = lib.pt_deferred_list(self._m, buf, n)
+        return [int(buf[i]) for i in range(n)]
+
+    def run_deferred_work(self) -> int:
+        """Run v6.19's ``kernel_pgtable_work_func()``: if frames are queued, one IOMMU
+        invalidation (``iommu_sva_invalidate_kva_range(PAGE_OFFSET, TLB_FLUSH_ALL)``, see
+        :attr:`iommu_invalidations`), then free every queued frame (newest first); the
+        sanitizer's stale-PSC check runs at these frees.  Returns how many were freed.  The
+        kernel gives no point by which the work has run (``schedule_work()``), so ptlib
+        never runs it implicitly."""
+        n = ffi.new("uint64_t *")
+        lib.pt_run_deferred_work(self._m, n)
+        self._after()
+        return int(n[0])
+
+    @property
+    def iommu_invalidations(self) -> list[tuple[int, int, int]]:
+        """IOMMU invalidations the deferred-free worker issued, (op, start, end) with end
+        exclusive (``TLB_FLUSH_ALL`` = 2**64 - 1), oldest first; the last 64 are kept."""
+        out = []
+        op, st, en = ffi.new("uint64_t *"), ffi.new("uint64_t *"), ffi.new("uint64_t *")
+        i = 0
+        while lib.pt_iommu_inval_get(self._m, i, op, st, en) == lib.PT_OK:
+            out.append((int(op[0]), int(st[0]), int(en[0])))
+            i += 1
+        return out
+
+    def flush_tlb_kernel_pgtable_range(self, start: int, end: int) -> None:
+        """Jann Horn's 2025 ``flush_tlb_kernel_pgtable_range(start, end)`` (end exclusive):
+        without INVLPGB, ``flush_tlb_all()`` on every CPU (all PCIDs); logged in
+        :attr:`flushes` with the range, full."""
+        lib.pt_flush_tlb_kernel_pgtable_range(self._m, _check_u64("start", start),
+                                              _check_u64("end", end))
+        self._after()
 
 
 def _site(i: int) -> str:

@@ -14,12 +14,20 @@ profile and overrides single knobs.
 | pud_free              | strategy of the v4.18 pud_free_pmd_page (free_tables "5e0fb5df2ee8"; no effect on "28ee90fe6048"): "temp_page" (5e0fb5df2ee8: save the 512 PMDs in a temporary GFP_KERNEL page; fails with nothing changed without one), "page_list" (Joerg Roedel's review of v3, 2018: PTE frames on a list through struct page's lru; never allocates), "no_save" (clear the PUD, flush, free from the still-intact PMD table; never allocates) | "temp_page" | arch/x86/mm/pgtable.c; LKML review 2018 |
 | ioremap_try_huge_helpers | lib/ioremap.c's v5.0 form: ioremap_try_huge_pmd/pud/p4d, pXd_present() checked in the core before the arch free call, phys_addr advanced with the loop | False | lib/ioremap.c v5.0 (Will Deacon, "ioremap: Rework pXd_free_pYd_page() API" + "lib/ioremap: Ensure phys_addr actually corresponds to a physical address") |
 | ioremap_va_align_check | IS_ALIGNED(addr, PXD_SIZE) in the try-huge helpers (needs ioremap_try_huge_helpers) | False | lib/ioremap.c v5.3, 6b95ab4218bf |
+| free_flush            | flush before a table free: "one_page" (v4.18, flush_tlb_kernel_range(addr, addr + PAGE_SIZE - 1)) or "range_all_pcids" (Jann Horn 2025: flush_tlb_kernel_pgtable_range(addr, addr + PUD_SIZE or PAGE_SIZE), exclusive end, flush_tlb_all() on every CPU) | "one_page" | LKML 2025-05-28 "x86/mm: Fix paging-structure cache flush on kernel table freeing" (v1) |
+| deferred_free         | table pages queued, freed by Machine.run_deferred_work() after an IOMMU invalidation | False | mm/pgtable-generic.c v6.19 (CONFIG_ASYNC_KERNEL_PGTABLE_FREE); "x86/mm: Use 'ptdesc' when freeing PMD pages" |
+| vmap_range_form       | mm/vmalloc.c's v5.13 form: ioremap_page_range -> vmap_range(.., iomap_max_page_shift) with vmap_try_huge_pmd/pud/p4d (max_page_shift check, arch_vmap_pXd_supported); unmap through vunmap_range(); takes precedence over ioremap_try_huge_helpers | False | mm/vmalloc.c + mm/ioremap.c v5.13 (Nicholas Piggin's huge vmalloc series) |
+| iomap_max_page_shift  | "63" (BITS_PER_LONG - 1) or "12" (PAGE_SHIFT, nohugeiomap); needs vmap_range_form | "63" | mm/ioremap.c v5.13 |
+| ioremap_force_nx      | pgprot_nx(prot) in ioremap_page_range (NX on every leaf); needs vmap_range_form | False | mm/vmalloc.c v5.15, 8491502f787c |
 
 | profile | free_tables | the rest |
 |---------|-------------|----------|
 | v4.17   | 28ee90fe6048 | as v4.18 |
 | v4.18   | 5e0fb5df2ee8 | |
 | v5.3    | 5e0fb5df2ee8 | ioremap_try_huge_helpers=True, ioremap_va_align_check=True |
+| v5.13   | 5e0fb5df2ee8 | as v5.3, vmap_range_form=True, prealloc_vmalloc_pgd=True (ioremap_force_nx=False: v5.15) |
+| jannh-2025 | 5e0fb5df2ee8 | as v5.3, free_flush="range_all_pcids" (landing version not confirmed) |
+| v6.19   | 5e0fb5df2ee8 | as v5.3, deferred_free=True (flush still one_page, see its description) |
 
 All profiles set ``pud_free="temp_page"`` (the kernel's own code); on v4.17 the knob has no
 effect (28ee90fe6048's pud_free_pmd_page has no save step to choose).
@@ -77,6 +85,42 @@ KNOBS: Mapping[str, Knob] = MappingProxyType({
              "ioremap_try_huge_helpers; implied by (end - addr) == PXD_SIZE on 4-level x86)",
              "lib/ioremap.c v5.3, 6b95ab4218bf \"mm/ioremap: check virtual address alignment "
              "while creating huge mappings\""),
+        Knob("free_flush",
+             "the flush pmd_free_pte_page/pud_free_pmd_page (free_tables 5e0fb5df2ee8) run "
+             "between clearing the entry and freeing the table(s): one_page (v4.18: "
+             "flush_tlb_kernel_range(addr, addr + PAGE_SIZE-1), one INVLPG, only the current "
+             "PCID's paging-structure caches) or range_all_pcids (Jann Horn 2025: "
+             "flush_tlb_kernel_pgtable_range(addr, addr + PUD_SIZE / PAGE_SIZE), exclusive "
+             "end, done as flush_tlb_all() without INVLPGB: every PCID on every CPU)",
+             "arch/x86/mm/pgtable.c, arch/x86/mm/tlb.c; Jann Horn, \"x86/mm: Fix "
+             "paging-structure cache flush on kernel table freeing\" (LKML 2025-05-28, v1)",
+             ("one_page", "range_all_pcids")),
+        Knob("deferred_free",
+             "kernel page-table pages freed by pmd_free_pte_page/pud_free_pmd_page are queued "
+             "(still allocated, pending) and freed by a worker after an IOMMU invalidation "
+             "(Machine.run_deferred_work); False: freed at once",
+             "mm/pgtable-generic.c v6.19 (CONFIG_ASYNC_KERNEL_PGTABLE_FREE, x86 with "
+             "IOMMU_SVA): \"mm: introduce deferred freeing for kernel page tables\", "
+             "\"x86/mm: Use 'ptdesc' when freeing PMD pages\" (Lu Baolu's series, v7 "
+             "2025-10-22)"),
+        # ---- mm/vmalloc.c v5.13 (csrc/vmap.c) ----
+        Knob("vmap_range_form",
+             "mm/vmalloc.c's v5.13 page-table code: ioremap_page_range() through "
+             "vmap_range() (vmap_try_huge_pmd/pud/p4d with max_page_shift, "
+             "arch_vmap_pXd_supported), unmap through vunmap_range(); takes precedence over "
+             "ioremap_try_huge_helpers (False: the v4.18/v5.3 lib/ioremap.c forms)",
+             "mm/vmalloc.c + mm/ioremap.c v5.13 (Nicholas Piggin's huge vmalloc series: "
+             "\"mm/ioremap: rename ioremap_*_range to vmap_*_range\", \"mm: HUGE_VMAP arch "
+             "support cleanup\", \"mm: move vmap_range from mm/ioremap.c to mm/vmalloc.c\")"),
+        Knob("iomap_max_page_shift",
+             "max_page_shift that ioremap_page_range() passes to vmap_range(): \"63\" "
+             "(BITS_PER_LONG - 1) or \"12\" (PAGE_SHIFT, the nohugeiomap boot option: 4 KiB "
+             "leaves only); no effect without vmap_range_form",
+             "mm/ioremap.c v5.13 (iomap_max_page_shift, set_nohugeiomap)", ("63", "12")),
+        Knob("ioremap_force_nx",
+             "pgprot_nx(prot) in ioremap_page_range(): every ioremap leaf gets NX; no effect "
+             "without vmap_range_form",
+             "mm/vmalloc.c v5.15, 8491502f787c \"mm: don't allow executable ioremap mappings\""),
     )
 })
 
@@ -98,7 +142,10 @@ _PROFILES: dict[str, Profile] = {
         MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
                           "prealloc_vmalloc_pgd": False, "free_tables": "28ee90fe6048",
                           "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False}),
+                          "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False,
+                          "free_flush": "one_page", "deferred_free": False,
+                          "vmap_range_form": False, "iomap_max_page_shift": "63",
+                          "ioremap_force_nx": False}),
     ),
     "v4.18": Profile(
         "v4.18",
@@ -108,7 +155,10 @@ _PROFILES: dict[str, Profile] = {
         MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
                           "prealloc_vmalloc_pgd": False, "free_tables": "5e0fb5df2ee8",
                           "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False}),
+                          "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False,
+                          "free_flush": "one_page", "deferred_free": False,
+                          "vmap_range_form": False, "iomap_max_page_shift": "63",
+                          "ioremap_force_nx": False}),
     ),
     "v5.3": Profile(
         "v5.3",
@@ -119,7 +169,61 @@ _PROFILES: dict[str, Profile] = {
         MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
                           "prealloc_vmalloc_pgd": False, "free_tables": "5e0fb5df2ee8",
                           "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True}),
+                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
+                          "free_flush": "one_page", "deferred_free": False,
+                          "vmap_range_form": False, "iomap_max_page_shift": "63",
+                          "ioremap_force_nx": False}),
+    ),
+    "v5.13": Profile(
+        "v5.13",
+        "mm/vmalloc.c + mm/ioremap.c as of v5.13: ioremap_page_range() -> vmap_range(..., "
+        "iomap_max_page_shift) -> vmap_range_noflush() with vmap_try_huge_pmd/pud/p4d "
+        "(max_page_shift check, arch_vmap_pXd_supported, 6b95ab4218bf's va check, present "
+        "check in the core), unmap through vunmap_range(); v5.8's preallocated vmalloc "
+        "PUD tables; arch free functions as v5.3.  No NX forcing: pgprot_nx() in "
+        "ioremap_page_range() is 8491502f787c (v5.15), knob ioremap_force_nx",
+        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
+                          "prealloc_vmalloc_pgd": True, "free_tables": "5e0fb5df2ee8",
+                          "pud_free": "temp_page",
+                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
+                          "free_flush": "one_page", "deferred_free": False,
+                          "vmap_range_form": True, "iomap_max_page_shift": "63",
+                          "ioremap_force_nx": False}),
+    ),
+    "jannh-2025": Profile(
+        "jannh-2025",
+        "the v5.13 mm/vmalloc.c form with v5.8's preallocation and v5.15's forced NX (8491502f787c) plus Jann Horn's "
+        "\"x86/mm: Fix paging-structure cache flush on kernel table freeing\" (LKML "
+        "2025-05-28, v1, base b1456f6dc167; mainline landing not confirmed here): "
+        "pud_free_pmd_page flushes [addr, addr + PUD_SIZE) and pmd_free_pte_page "
+        "[addr, addr + PAGE_SIZE), exclusive ends, with flush_tlb_kernel_pgtable_range() = "
+        "flush_tlb_all() (all PCIDs, every CPU)",
+        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
+                          "prealloc_vmalloc_pgd": True, "free_tables": "5e0fb5df2ee8",
+                          "pud_free": "temp_page",
+                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
+                          "free_flush": "range_all_pcids", "deferred_free": False,
+                          "vmap_range_form": True, "iomap_max_page_shift": "63",
+                          "ioremap_force_nx": True}),
+    ),
+    "v6.19": Profile(
+        "v6.19",
+        "the v5.13 mm/vmalloc.c form with v5.8's preallocation and v5.15's forced NX (8491502f787c) plus v6.19's deferred "
+        "freeing of kernel page tables (x86 with IOMMU_SVA; Lu Baolu / Dave "
+        "Hansen, \"Fix stale IOTLB entries for kernel address space\", v7 2025-10-22): "
+        "table pages are queued by pagetable_free() and freed by a worker after "
+        "iommu_sva_invalidate_kva_range(PAGE_OFFSET, TLB_FLUSH_ALL); "
+        "Machine.run_deferred_work() runs it.  The flush stays v4.18's one page: that "
+        "series' x86 patch (\"x86/mm: Use 'ptdesc' when freeing PMD pages\") still has "
+        "flush_tlb_kernel_range(addr, addr + PAGE_SIZE-1) in pmd_free_pte_page; Jann Horn's "
+        "fix is not known to be merged (jannh-2025; free_flush=\"range_all_pcids\" adds it)",
+        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
+                          "prealloc_vmalloc_pgd": True, "free_tables": "5e0fb5df2ee8",
+                          "pud_free": "temp_page",
+                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
+                          "free_flush": "one_page", "deferred_free": True,
+                          "vmap_range_form": True, "iomap_max_page_shift": "63",
+                          "ioremap_force_nx": True}),
     ),
 }
 
