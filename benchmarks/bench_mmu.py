@@ -37,9 +37,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import subprocess
+import sys
 import time
 from array import array
 from pathlib import Path
@@ -49,6 +48,9 @@ import ptlib
 from ptlib import errors
 from ptlib._ptlib import ffi, lib
 from ptlib.cpu import FAULT, _check_bool, _check_va
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_ioremap import machine_description  # noqa: E402
 
 VA = ptlib.VMALLOC_START
 PHYS = 0x40_0000_0000 + 4096        # 4 KiB aligned only: every mapping is made of 4 KiB PTEs
@@ -83,20 +85,6 @@ def summarize(samples: dict[str, Any]) -> dict[str, float]:
         out[k] = statistics.median(v)
         out[f"{k}@best"] = min(v)
     return out
-
-
-def machine_description() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True).stdout.splitlines()
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, {gcc[0] if gcc else 'gcc ?'}, -O2")
 
 
 def tile(vas: array, n: int) -> array:
