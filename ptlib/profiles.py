@@ -26,8 +26,8 @@ profile and overrides single knobs.
 | v4.18   | 5e0fb5df2ee8 | |
 | v5.3    | 5e0fb5df2ee8 | ioremap_try_huge_helpers=True, ioremap_va_align_check=True |
 | v5.13   | 5e0fb5df2ee8 | as v5.3, vmap_range_form=True, prealloc_vmalloc_pgd=True (ioremap_force_nx=False: v5.15) |
-| jannh-2025 | 5e0fb5df2ee8 | as v5.3, free_flush="range_all_pcids" (landing version not confirmed) |
-| v6.19   | 5e0fb5df2ee8 | as v5.3, deferred_free=True (flush still one_page, see its description) |
+| jannh-2025 | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, free_flush="range_all_pcids" (landing version not confirmed) |
+| v6.19   | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, deferred_free=True (flush still one_page, see its description) |
 
 All profiles set ``pud_free="temp_page"`` (the kernel's own code); on v4.17 the knob has no
 effect (28ee90fe6048's pud_free_pmd_page has no save step to choose).
