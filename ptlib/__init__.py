@@ -4,18 +4,53 @@ page-table code, with Python bindings for setup, fault injection and assertions.
     import ptlib
     m = ptlib.Machine(paging="4level", cpus=2, kernel="v4.18")
     m.ioremap_page_range(va, va + size, phys, ptlib.PAGE_KERNEL_IO)
+
+The names that need the compiled core (``Machine``, ``CPU``, the constants of
+``ptlib.machine``) are loaded on first use (PEP 562), so ``import ptlib.<pure module>``
+(e.g. the pytest plugin ``ptlib._pytest_plugin``) does not load the C extension.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from . import profiles
-from .cpu import CPU, FAULT, CacheEntry
 from .errors import (BadPageState, InvalidArgument, KernelBug, KernelWarning, OutOfMemory,
                      PageFault, PageTableLeak, PageTableUseAfterFree, PtlibError,
                      SanitizerReport, StalePagingStructureCache, StaleTlbEntry)
-from .machine import (PAGE_KERNEL, PAGE_KERNEL_EXEC, PAGE_KERNEL_IO, PAGE_KERNEL_IO_NOCACHE,
-                      PAGE_KERNEL_IO_WC, PAGE_KERNEL_NOCACHE, PAGE_KERNEL_RO, PAGE_SIZE,
-                      PGDIR_SIZE, PMD_SIZE, PUD_SIZE, VMALLOC_END, VMALLOC_SIZE,
-                      VMALLOC_START, Flush, Machine, Mapping, PageStats, Report, Walk)
+
+if TYPE_CHECKING:
+    from .cpu import CPU, FAULT, CacheEntry
+    from .machine import (PAGE_KERNEL, PAGE_KERNEL_EXEC, PAGE_KERNEL_IO,
+                          PAGE_KERNEL_IO_NOCACHE, PAGE_KERNEL_IO_WC, PAGE_KERNEL_NOCACHE,
+                          PAGE_KERNEL_RO, PAGE_SIZE, PGDIR_SIZE, PMD_SIZE, PUD_SIZE,
+                          VMALLOC_END, VMALLOC_SIZE, VMALLOC_START, Flush, Machine, Mapping,
+                          PageStats, Report, Walk)
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "CPU": "cpu", "FAULT": "cpu", "CacheEntry": "cpu",
+    **{name: "machine" for name in (
+        "PAGE_KERNEL", "PAGE_KERNEL_EXEC", "PAGE_KERNEL_IO", "PAGE_KERNEL_IO_NOCACHE",
+        "PAGE_KERNEL_IO_WC", "PAGE_KERNEL_NOCACHE", "PAGE_KERNEL_RO", "PAGE_SIZE",
+        "PGDIR_SIZE", "PMD_SIZE", "PUD_SIZE", "VMALLOC_END", "VMALLOC_SIZE",
+        "VMALLOC_START", "Flush", "Machine", "Mapping", "PageStats", "Report", "Walk")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'ptlib' has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(f".{mod}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Machine", "Walk", "Mapping", "PageStats", "Flush", "Report", "profiles",
