@@ -26,10 +26,11 @@ DEFAULT_PAGING = "4level"
 DEFAULT_CPUS = 2
 ENV_HYPOTHESIS_PROFILE = "PTLIB_HYPOTHESIS_PROFILE"
 HYPOTHESIS_PROFILES: dict[str, dict[str, Any]] = {
-    "dev": {"max_examples": 25},
+    # derandomize is explicit in each: Hypothesis's own default derandomizes when it sees CI=true
+    "dev": {"max_examples": 25, "derandomize": False},
     "ci": {"max_examples": 100, "derandomize": True, "deadline": None,
            "print_blob": True},
-    "nightly": {"max_examples": 5000, "deadline": None},
+    "nightly": {"max_examples": 5000, "deadline": None, "derandomize": False},
 }
 
 
