@@ -1,0 +1,105 @@
+"""ptlib.stateful.IoremapStateMachine: clean on v4.18, finds (and shrinks) v4.17's bug.
+
+The 10-seed search on v4.17 (200 examples of up to 40 steps each, then shrinking) takes
+~15-70 s per seed on a 2-core machine, almost all of it in Hypothesis's shrinker, so the
+default run uses one seed with up to 20 steps per example; set PTLIB_NIGHTLY=1 for all ten
+seeds with 40 steps.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, Phase, seed, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from ptlib.stateful import IoremapStateMachine, SanitizerFound
+
+NIGHTLY = bool(os.environ.get("PTLIB_NIGHTLY"))
+SEEDS = list(range(10)) if NIGHTLY else [3]
+
+CLEAN = settings(max_examples=100, stateful_step_count=40, deadline=None, derandomize=True,
+                 suppress_health_check=list(HealthCheck))
+FIND = settings(max_examples=200, stateful_step_count=40 if NIGHTLY else 20, deadline=None, database=None,
+                print_blob=False, suppress_health_check=list(HealthCheck))
+
+
+def test_import_ptlib_does_not_import_hypothesis() -> None:
+    code = ("import sys, ptlib; assert 'hypothesis' not in sys.modules; "
+            "import ptlib.stateful; assert 'hypothesis' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class CountingV418(IoremapStateMachine):
+    """v4.18; counts the logged steps of every example (the whole run)."""
+    total: dict[str, int] = {}
+
+    def teardown(self) -> None:
+        for s in type(self).steps_log:
+            name = s.split("(")[0].split(".")[-1]
+            type(self).total[name] = type(self).total.get(name, 0) + 1
+        if hasattr(self, "m"):
+            frees = self.m.pages.frees_by_site
+            n = frees.get("pmd_free_pte_page", 0) + frees.get("pud_free_pmd_page", 0)
+            type(self).total["table_frees"] = type(self).total.get("table_frees", 0) + n
+
+
+def test_v418_runs_clean() -> None:
+    CountingV418.total = {}
+    run_state_machine_as_test(CountingV418, settings=CLEAN)
+    total = CountingV418.total
+    print(f"\nIoremapStateMachine v4.18: {sorted(total.items())}")
+    assert total.get("boot", 0) >= 30
+    assert total.get("ioremap_page_range", 0) >= 30
+    assert total.get("vunmap_range", 0) >= 15
+    assert total.get("access", 0) >= 30
+    assert total.get("table_frees", 0) >= 5        # pmd_free_pte_page / pud_free_pmd_page ran
+
+
+class OnV619(IoremapStateMachine):
+    profile = "v6.19"          # deferred_free: run_deferred_work is a rule
+
+
+def test_v619_runs_clean() -> None:
+    run_state_machine_as_test(OnV619, settings=settings(CLEAN, max_examples=15))
+
+
+class LeavePcids(IoremapStateMachine):
+    flush_left_pcid = False
+
+
+def test_v418_unflushed_inactive_pcid_is_found() -> None:
+    """Not a false positive: with the PCIDs a CPU leaves not flushed, v4.18's one INVLPG
+    before a table free (current PCID only) leaves stale paging-structure-cache entries."""
+    seed(0)(LeavePcids)
+    with pytest.raises(SanitizerFound) as exc:
+        run_state_machine_as_test(LeavePcids, settings=settings(
+            CLEAN, max_examples=300, database=None, phases=[Phase.generate],
+            print_blob=False))
+    assert "StalePagingStructureCache" in str(exc.value), str(exc.value)
+    assert any(x.startswith("cpu") and "write_cr3" in x for x in LeavePcids.steps_log)
+
+
+@pytest.mark.parametrize("s", SEEDS)
+def test_v417_bug_found_and_shrunk(s: int) -> None:
+    class OnV417(IoremapStateMachine):
+        profile = "v4.17"
+
+    seed(s)(OnV417)
+    with pytest.raises(SanitizerFound) as exc:
+        run_state_machine_as_test(OnV417, settings=FIND)
+    assert "StalePagingStructureCache" in str(exc.value), str(exc.value)
+    # the last example run is the shrunk one that Hypothesis reports
+    steps = OnV417.steps_log[1:]            # [0] is boot()
+    print(f"\nseed {s}: {len(steps)} steps: {steps}")
+    assert OnV417.steps_log[0].startswith("boot(")
+    # 3 steps: map 4 KiB (or 2 MiB), vunmap, map 2 MiB (1 GiB) over it; or 2 steps: a map
+    # whose PTE (PMD) table allocation fails leaves an empty PMD (PUD) entry's table, which
+    # a 1 GiB (2 MiB) map then frees without a flush
+    assert len(steps) >= 2 and steps[-1].startswith("ioremap_page_range"), steps
+    if len(steps) > 6:
+        # seen with seed 1 at 40 steps (nightly): 7 steps, four of them cpu0.invlpg(0x0),
+        # which Hypothesis's shrinker did not manage to delete
+        pytest.xfail(f"found, but shrunk only to {len(steps)} steps: {steps}")
