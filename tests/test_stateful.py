@@ -29,7 +29,9 @@ FIND = settings(max_examples=200, stateful_step_count=40 if NIGHTLY else 20, dea
 def test_import_ptlib_does_not_import_hypothesis() -> None:
     code = ("import sys, ptlib; assert 'hypothesis' not in sys.modules; "
             "import ptlib.stateful; assert 'hypothesis' in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    # run from tests/: from the repository root `-c` would import the source tree, which
+    # has no compiled core after a non-editable install
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(__file__))
 
 
 class CountingV418(IoremapStateMachine):
