@@ -134,31 +134,33 @@ class Profile:
     knobs: Mapping[str, Union[bool, str]] = field(default_factory=dict)
 
 
+# Each profile's knobs: the kernel it builds on, plus what changed (read top to bottom).
+_KNOBS_v4_18: dict[str, Union[bool, str]] = {
+    "ioremap_pud_capable": True, "ioremap_pmd_capable": True, "prealloc_vmalloc_pgd": False,
+    "free_tables": "5e0fb5df2ee8", "pud_free": "temp_page",
+    "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False,
+    "free_flush": "one_page", "deferred_free": False,
+    "vmap_range_form": False, "iomap_max_page_shift": "63", "ioremap_force_nx": False,
+}
+_KNOBS_v4_17 = {**_KNOBS_v4_18, "free_tables": "28ee90fe6048"}
+_KNOBS_v5_3 = {**_KNOBS_v4_18, "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True}
+_KNOBS_v5_13 = {**_KNOBS_v5_3, "prealloc_vmalloc_pgd": True, "vmap_range_form": True}
+_KNOBS_jannh_2025 = {**_KNOBS_v5_13, "free_flush": "range_all_pcids", "ioremap_force_nx": True}
+_KNOBS_v6_19 = {**_KNOBS_v5_13, "deferred_free": True, "ioremap_force_nx": True}
+
 _PROFILES: dict[str, Profile] = {
     "v4.17": Profile(
         "v4.17",
         "28ee90fe6048 \"x86/mm: implement free pmd/pte page interfaces\": pmd_free_pte_page and "
         "pud_free_pmd_page clear and free with no TLB flush (the bug the seed thread fixes)",
-        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
-                          "prealloc_vmalloc_pgd": False, "free_tables": "28ee90fe6048",
-                          "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False,
-                          "free_flush": "one_page", "deferred_free": False,
-                          "vmap_range_form": False, "iomap_max_page_shift": "63",
-                          "ioremap_force_nx": False}),
+        MappingProxyType(_KNOBS_v4_17),
     ),
     "v4.18": Profile(
         "v4.18",
         "lib/ioremap.c + arch/x86/mm/pgtable.c after the seed's series (5e0fb5df2ee8, "
         "785a19f9d1dd, f967db0b9ed4): clear -> one INVLPG -> free; temporary page in "
         "pud_free_pmd_page",
-        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
-                          "prealloc_vmalloc_pgd": False, "free_tables": "5e0fb5df2ee8",
-                          "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False,
-                          "free_flush": "one_page", "deferred_free": False,
-                          "vmap_range_form": False, "iomap_max_page_shift": "63",
-                          "ioremap_force_nx": False}),
+        MappingProxyType(_KNOBS_v4_18),
     ),
     "v5.3": Profile(
         "v5.3",
@@ -166,13 +168,7 @@ _PROFILES: dict[str, Profile] = {
         "phys_addr advanced with the loop) and 6b95ab4218bf's virtual-address alignment "
         "check; arch free functions are v4.18's (v5.0 dropped their pXd_none() early "
         "return, which the present check in the core makes unreachable from ioremap)",
-        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
-                          "prealloc_vmalloc_pgd": False, "free_tables": "5e0fb5df2ee8",
-                          "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
-                          "free_flush": "one_page", "deferred_free": False,
-                          "vmap_range_form": False, "iomap_max_page_shift": "63",
-                          "ioremap_force_nx": False}),
+        MappingProxyType(_KNOBS_v5_3),
     ),
     "v5.13": Profile(
         "v5.13",
@@ -182,13 +178,7 @@ _PROFILES: dict[str, Profile] = {
         "check in the core), unmap through vunmap_range(); v5.8's preallocated vmalloc "
         "PUD tables; arch free functions as v5.3.  No NX forcing: pgprot_nx() in "
         "ioremap_page_range() is 8491502f787c (v5.15), knob ioremap_force_nx",
-        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
-                          "prealloc_vmalloc_pgd": True, "free_tables": "5e0fb5df2ee8",
-                          "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
-                          "free_flush": "one_page", "deferred_free": False,
-                          "vmap_range_form": True, "iomap_max_page_shift": "63",
-                          "ioremap_force_nx": False}),
+        MappingProxyType(_KNOBS_v5_13),
     ),
     "jannh-2025": Profile(
         "jannh-2025",
@@ -198,13 +188,7 @@ _PROFILES: dict[str, Profile] = {
         "pud_free_pmd_page flushes [addr, addr + PUD_SIZE) and pmd_free_pte_page "
         "[addr, addr + PAGE_SIZE), exclusive ends, with flush_tlb_kernel_pgtable_range() = "
         "flush_tlb_all() (all PCIDs, every CPU)",
-        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
-                          "prealloc_vmalloc_pgd": True, "free_tables": "5e0fb5df2ee8",
-                          "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
-                          "free_flush": "range_all_pcids", "deferred_free": False,
-                          "vmap_range_form": True, "iomap_max_page_shift": "63",
-                          "ioremap_force_nx": True}),
+        MappingProxyType(_KNOBS_jannh_2025),
     ),
     "v6.19": Profile(
         "v6.19",
@@ -217,13 +201,7 @@ _PROFILES: dict[str, Profile] = {
         "series' x86 patch (\"x86/mm: Use 'ptdesc' when freeing PMD pages\") still has "
         "flush_tlb_kernel_range(addr, addr + PAGE_SIZE-1) in pmd_free_pte_page; Jann Horn's "
         "fix is not known to be merged (jannh-2025; free_flush=\"range_all_pcids\" adds it)",
-        MappingProxyType({"ioremap_pud_capable": True, "ioremap_pmd_capable": True,
-                          "prealloc_vmalloc_pgd": True, "free_tables": "5e0fb5df2ee8",
-                          "pud_free": "temp_page",
-                          "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
-                          "free_flush": "one_page", "deferred_free": True,
-                          "vmap_range_form": True, "iomap_max_page_shift": "63",
-                          "ioremap_force_nx": True}),
+        MappingProxyType(_KNOBS_v6_19),
     ),
 }
 
