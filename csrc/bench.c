@@ -317,3 +317,18 @@ int pt_bench_pud_free(pt_machine *m, uint64_t va, int nptes, uint64_t leave_free
     free(fill);
     return rc;
 }
+
+/* Machine create + destroy: reps timed pairs of pt_machine_new() and pt_machine_free(). */
+int pt_bench_machine_cycle(const pt_config *cfg, int reps, double *ns_out)
+{
+    char err[256];
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_ns();
+        pt_machine *m = pt_machine_new(cfg, err, sizeof(err));
+        if (!m)
+            return PT_EINVAL;
+        pt_machine_free(m);
+        ns_out[r] = now_ns() - t0;
+    }
+    return PT_OK;
+}

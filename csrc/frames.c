@@ -258,7 +258,7 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
     pg->lru = PT_NIL;   /* while allocated, lru belongs to the owner (pud_free page_list) */
     if (zero && pg->dirty)
         memset(m->ram + (pfn << PAGE_SHIFT), 0, PAGE_SIZE);
-    pg->dirty = 1;
+    pt_frame_dirty(m, pfn);
 
     m->stats.allocs++;
     m->stats.allocs_by_site[site]++;
@@ -308,8 +308,8 @@ void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site)
     pg->state = PT_FRAME_FREE;
     pg->free_site = (uint8_t)site;
     pg->free_op = m->op;
+    pt_frame_dirty(m, pfn);
     memset(m->ram + pa, PAGE_POISON, PAGE_SIZE);
-    pg->dirty = 1;
     if (m->alloc_policy == PT_ALLOC_QUARANTINE && m->quarantine_max) {
         pg->lru = PT_NIL;
         if (m->q_count)
@@ -376,7 +376,7 @@ int pt_write_phys(pt_machine *m, uint64_t pa, const uint8_t *buf, size_t n)
         return PT_EINVAL;
     m->op++;
     for (uint64_t pfn = pa >> PAGE_SHIFT; n && pfn <= (pa + n - 1) >> PAGE_SHIFT; pfn++)
-        m->pages[pfn].dirty = 1;
+        pt_frame_dirty(m, pfn);
     for (size_t done = 0; done < n;) {
         uint64_t a = pa + done, word = a & ~7ULL;
         size_t k = 8 - (size_t)(a - word);

@@ -96,6 +96,11 @@ struct pt_machine {
     uint64_t ram_pages;
     uint64_t ram_size;
     struct pt_page *pages;
+    /* frames written since the arena was (re)zeroed, so pt_machine_free can recycle the
+     * arena by clearing just those (machine.c); ndirty > PT_DIRTY_TRACK: too many, unmap */
+#define PT_DIRTY_TRACK 512
+    uint64_t ndirty;
+    uint32_t dirty_pfns[PT_DIRTY_TRACK];
     uint32_t free_head;          /* LIFO list of freed frames */
     uint64_t next_fresh;         /* frames >= next_fresh were never allocated */
     uint64_t nfree_listed;
@@ -166,17 +171,29 @@ struct pt_machine {
     size_t niommu_inval;
 
     /* vmap areas (vmarea.c): mm/vmalloc.c's vmap_area tree as an array sorted by va_start
-     * (live and lazily freed areas), and vmap_lazy_nr.  All zero: no areas. */
+     * (live and lazily freed areas), grown on demand up to PT_VMAP_MAX_AREAS, and
+     * vmap_lazy_nr.  All zero: no areas. */
 #define PT_VMAP_MAX_AREAS 32768
-    uint32_t nvmap;
+    uint32_t nvmap, cap_vmap;
     uint64_t vmap_lazy_nr;
     struct pt_vmap_area {
         uint64_t va_start, va_end;   /* va_end includes the guard page */
         uint64_t phys_addr;          /* vm_struct->phys_addr */
         uint64_t flags;              /* vmap_area->flags: VM_VM_AREA, VM_LAZY_FREE */
         uint64_t vm_flags;           /* vm_struct->flags: VM_IOREMAP */
-    } vmap[PT_VMAP_MAX_AREAS];
+    } *vmap;
 };
+
+/* A frame's RAM is about to be written: it is no longer the arena's zero fill. */
+static inline void pt_frame_dirty(pt_machine *m, uint64_t pfn)
+{
+    if (m->pages[pfn].dirty)
+        return;
+    m->pages[pfn].dirty = 1;
+    if (m->ndirty < PT_DIRTY_TRACK)
+        m->dirty_pfns[m->ndirty] = (uint32_t)pfn;
+    m->ndirty++;
+}
 
 /* Reports (machine.c).  pt_bug() never returns: it unwinds to the entry point. */
 void pt_report_add(pt_machine *m, int kind, const char *site, uint64_t va, uint64_t pfn,

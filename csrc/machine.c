@@ -4,11 +4,126 @@
  */
 #define _DEFAULT_SOURCE
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "pgtable.h"
+
+static size_t pages_size(uint64_t ram_pages)
+{
+    return (size_t)ram_pages * sizeof(struct pt_page);
+}
+
+/*
+ * The arenas (RAM and frame metadata) are anonymous mappings: zero-filled and committed
+ * lazily by the host, page by page, so a machine costs what it touches.  Mapping a fresh
+ * arena and unmapping a touched one costs the host ~15 us each, so pt_machine_free keeps up
+ * to PT_ARENA_POOL arenas of freed machines (the most recent ones) for the next
+ * pt_machine_new of the same size, zero again: the frames the machine wrote (its dirty list)
+ * are cleared with memset, or the whole arena with MADV_DONTNEED when the list overflowed;
+ * the metadata always with MADV_DONTNEED (which guarantees zero-fill for private anonymous
+ * memory: the sanitizer writes metadata of any frame a forged entry points to).
+ */
+#define PT_ARENA_POOL 4
+struct pt_arena {
+    uint64_t ram_pages;
+    uint8_t *ram;
+    struct pt_page *pages;
+};
+static struct pt_arena arena_pool[PT_ARENA_POOL];
+static int arena_npool;
+static atomic_flag arena_lock = ATOMIC_FLAG_INIT;   /* cffi calls run without the GIL */
+
+static void arena_pool_lock(void)
+{
+    while (atomic_flag_test_and_set_explicit(&arena_lock, memory_order_acquire))
+        ;
+}
+
+static void arena_pool_unlock(void)
+{
+    atomic_flag_clear_explicit(&arena_lock, memory_order_release);
+}
+
+static int arena_get(pt_machine *m)
+{
+    arena_pool_lock();
+    for (int i = arena_npool - 1; i >= 0; i--) {          /* the most recently pooled */
+        if (arena_pool[i].ram_pages == m->ram_pages) {
+            m->ram = arena_pool[i].ram;
+            m->pages = arena_pool[i].pages;
+            memmove(&arena_pool[i], &arena_pool[i + 1],
+                    (size_t)(arena_npool - i - 1) * sizeof(arena_pool[0]));
+            arena_npool--;
+            arena_pool_unlock();
+            return 0;
+        }
+    }
+    arena_pool_unlock();
+    void *ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *pages = mmap(NULL, pages_size(m->ram_pages), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ram == MAP_FAILED || pages == MAP_FAILED) {
+        if (ram != MAP_FAILED)
+            munmap(ram, m->ram_size);
+        if (pages != MAP_FAILED)
+            munmap(pages, pages_size(m->ram_pages));
+        return -1;
+    }
+    m->ram = ram;
+    m->pages = pages;
+    return 0;
+}
+
+static void arena_unmap(const struct pt_arena *a)
+{
+    munmap(a->ram, a->ram_pages << PAGE_SHIFT);
+    munmap(a->pages, pages_size(a->ram_pages));
+}
+
+/* Zero the freed machine's arena and pool it, evicting (unmapping) the oldest pooled one
+ * when the pool is full. */
+static void arena_put(pt_machine *m)
+{
+    struct pt_arena a = { m->ram_pages, m->ram, m->pages }, old = { 0, NULL, NULL };
+    int zero = 1;
+    if (m->ndirty <= PT_DIRTY_TRACK) {
+        for (uint64_t i = 0; i < m->ndirty; i++)
+            memset(m->ram + ((uint64_t)m->dirty_pfns[i] << PAGE_SHIFT), 0, PAGE_SIZE);
+    } else {
+        zero = madvise(m->ram, m->ram_size, MADV_DONTNEED) == 0;
+    }
+    if (zero)
+        zero = madvise(m->pages, pages_size(m->ram_pages), MADV_DONTNEED) == 0;
+    if (!zero) {
+        arena_unmap(&a);
+        return;
+    }
+    arena_pool_lock();
+    if (arena_npool == PT_ARENA_POOL) {
+        old = arena_pool[0];
+        memmove(&arena_pool[0], &arena_pool[1], (PT_ARENA_POOL - 1) * sizeof(arena_pool[0]));
+        arena_npool--;
+    }
+    arena_pool[arena_npool++] = a;
+    arena_pool_unlock();
+    if (old.ram)
+        arena_unmap(&old);
+}
+
+/* How many freed arenas of ram_pages frames wait in the pool (tests). */
+int pt_arena_pooled(uint64_t ram_pages)
+{
+    int n = 0;
+    arena_pool_lock();
+    for (int i = 0; i < arena_npool; i++)
+        n += arena_pool[i].ram_pages == ram_pages;
+    arena_pool_unlock();
+    return n;
+}
 
 pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
 {
@@ -32,20 +147,12 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     }
     m->ram_pages = cfg->ram_pages;
     m->ram_size = cfg->ram_pages << PAGE_SHIFT;
-    /* Anonymous mapping: zero-filled and committed lazily by the host. */
-    void *ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
-    m->pages = calloc(cfg->ram_pages, sizeof(*m->pages));
-    if (ram == MAP_FAILED || !m->pages) {
+    if (arena_get(m)) {
         snprintf(err, errlen, "out of host memory for %llu frames of RAM",
                  (unsigned long long)cfg->ram_pages);
-        if (ram != MAP_FAILED)
-            munmap(ram, m->ram_size);
-        free(m->pages);
         free(m);
         return NULL;
     }
-    m->ram = ram;
     m->free_head = PT_NIL;
     m->paging = cfg->paging;
     m->levels = 4;
@@ -100,8 +207,8 @@ void pt_machine_free(pt_machine *m)
     san_free(m);
     pt_cpus_free(m);
     if (m->ram)
-        munmap(m->ram, m->ram_size);
-    free(m->pages);
+        arena_put(m);
+    free(m->vmap);
     free(m->reports);
     free(m->flushes);
     free(m);

@@ -222,6 +222,7 @@ typedef struct pt_table_census {
 /* Machine lifetime. err receives a message on failure (NULL return). */
 pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen);
 void pt_machine_free(pt_machine *m);
+int pt_arena_pooled(uint64_t ram_pages);
 uint64_t pt_root(const pt_machine *m);
 int pt_ncpus(const pt_machine *m);
 uint64_t pt_op(const pt_machine *m);
@@ -363,6 +364,7 @@ int pt_bench_ioremap(pt_machine *m, uint64_t addr, uint64_t size, uint64_t phys,
 int pt_bench_translate_many(pt_machine *m, int cpu, const uint64_t *vas, size_t n, int reps,
                             double *ns_out);
 int pt_bench_chase(const uint64_t *vas, size_t n, int reps, double *ns_out);
+int pt_bench_machine_cycle(const pt_config *cfg, int reps, double *ns_out);
 int pt_bench_ioremap_cycles(pt_machine *m, uint64_t base, uint64_t stride, int nslots,
                             uint64_t size, uint64_t phys, uint64_t prot, int iters, int reps,
                             double *ns_out);

@@ -24,6 +24,7 @@
  * capacity (PT_VMAP_MAX_AREAS): a full array is treated like alloc_vmap_area()'s overflow
  * (purge once, retry, then fail) - the kernel's kmalloc of the vmap_area could fail too.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "pgtable.h"
 
@@ -95,7 +96,6 @@ static void __free_vmap_area(pt_machine *m, uint32_t i)
 {
     memmove(&m->vmap[i], &m->vmap[i + 1], (m->nvmap - i - 1) * sizeof(m->vmap[0]));
     m->nvmap--;
-    memset(&m->vmap[m->nvmap], 0, sizeof(m->vmap[0]));
 }
 
 /* mm/vmalloc.c v4.18 __purge_vmap_area_lazy(): one flush over [min start, max end) of every
@@ -189,6 +189,14 @@ static long alloc_vmap_area(pt_machine *m, uint64_t size, uint64_t align, uint64
 retry:
     if (m->nvmap == PT_VMAP_MAX_AREAS)      /* model limit: like an overflow */
         goto overflow;
+    if (m->nvmap == m->cap_vmap) {         /* room for __insert_vmap_area(); host OOM: overflow */
+        uint32_t cap = m->cap_vmap ? 2 * m->cap_vmap : 64;
+        vmap_area *n = realloc(m->vmap, (size_t)cap * sizeof(*n));
+        if (!n)
+            goto overflow;
+        m->vmap = n;
+        m->cap_vmap = cap;
+    }
     addr = align_up(vstart, align);
     if (addr + size < addr)
         goto overflow;
