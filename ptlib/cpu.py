@@ -2,6 +2,7 @@
 instructions (Intel SDM Vol. 3A 4.10).  ``m.cpus[i]`` is one; all the work is in csrc/cpu.c."""
 from __future__ import annotations
 
+import weakref
 from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
@@ -91,10 +92,12 @@ def describe_error_code(err: int) -> str:
 class CPU:
     """One emulated CPU of a :class:`~ptlib.machine.Machine` (``m.cpus[i]``)."""
 
-    __slots__ = ("_machine", "index", "_access1", "_mm", "_panic")
+    __slots__ = ("_machine_ref", "index", "_access1", "_mm", "_panic")
 
     def __init__(self, machine: "Machine", index: int) -> None:
-        self._machine = machine
+        # A weak reference: no Machine <-> CPU cycle, so a machine is freed (and its arena
+        # recycled) as soon as its last reference goes, not at the next cyclic collection.
+        self._machine_ref = weakref.ref(machine)
         self.index = index
         # access()'s fast path: bound once (the machine's handle and its panic setting are
         # fixed for its lifetime)
@@ -107,8 +110,17 @@ class CPU:
         return f"CPU({self.index}, cr3={root:#x}, pcid={pcid})"
 
     @property
+    def _machine(self) -> "Machine":
+        machine = self._machine_ref()
+        if machine is None:
+            raise errors.PtlibError(
+                f"CPU {self.index}: its Machine no longer exists; keep a reference to the "
+                "Machine while you use its CPUs")
+        return machine
+
+    @property
     def _m(self) -> Any:
-        return self._machine._m
+        return self._mm
 
     def _stats(self) -> Any:
         st = ffi.new("pt_cpu_stats *")

@@ -11,7 +11,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
-from . import errors, profiles
+from . import _hypothesis_hook, errors, profiles
 from ._ptlib import ffi, lib
 from .cpu import CPU
 
@@ -160,6 +160,94 @@ def _canonical(va: int) -> bool:
     return top == 0 or top == (1 << 17) - 1
 
 
+# Validated configurations by their arguments (and the arguments' types), so creating the
+# same kind of machine again skips the checks and the struct fill (benchmarks/bench_kit.py).
+_CONFIGS: dict[tuple, tuple[Any, dict[str, Any], dict[str, int]]] = {}
+
+
+def _make_config(paging: object, cpus: object, kernel: object, seed: object,
+                 ram_pages: object, invlpg_psc: object, speculation: object,
+                 sanitize: object, record_events: object,
+                 knobs: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str, int]]:
+    """Check Machine()'s arguments; return the pt_config, the profile knobs and cache sizes."""
+    if not isinstance(paging, str):
+        raise TypeError(f"paging: expected str, got {type(paging).__name__}")
+    if paging in _PAGINGS_PLANNED:
+        raise errors.InvalidArgument(
+            f"paging: {paging!r} is not implemented yet; available: {sorted(_PAGINGS)}")
+    if paging not in _PAGINGS:
+        raise errors.InvalidArgument(
+            f"paging: unknown mode {paging!r}; known: {sorted(_PAGINGS)}")
+    _check_int("cpus", cpus)
+    if not 1 <= cpus <= lib.PT_MAX_CPUS:
+        raise errors.InvalidArgument(f"cpus: {cpus} is not in 1..{lib.PT_MAX_CPUS}")
+    if not isinstance(kernel, str):
+        raise TypeError(f"kernel: expected str, got {type(kernel).__name__}")
+    if kernel not in profiles.names():
+        raise errors.InvalidArgument(
+            f"kernel: unknown profile {kernel!r}; known: {profiles.names()}")
+    _check_u64("seed", seed)
+    _check_int("ram_pages", ram_pages)
+    if not 16 <= ram_pages <= 1 << 26:
+        raise errors.InvalidArgument(f"ram_pages: {ram_pages} is not in 16..{1 << 26}")
+    for sname, svalue, table in (("invlpg_psc", invlpg_psc, _INVLPG_PSC),
+                                 ("speculation", speculation, _SPECULATION)):
+        if not isinstance(svalue, str):
+            raise TypeError(f"{sname}: expected str, got {type(svalue).__name__}")
+        if svalue not in table:
+            raise errors.InvalidArgument(f"{sname}: {svalue!r} is not one of {sorted(table)}")
+    for bname, bvalue in (("sanitize", sanitize), ("record_events", record_events)):
+        if not isinstance(bvalue, bool):
+            raise TypeError(f"{bname}: expected bool, got {type(bvalue).__name__}")
+    caches = dict(CACHE_DEFAULTS)
+    prof: dict[str, Any] = dict(profiles.get(kernel).knobs)
+    for name, value in knobs.items():
+        if name in CACHE_DEFAULTS:
+            _check_int(name, value)
+            ways = min(4, value) if value > 0 else 1
+            sets = value // ways if value > 0 else 0
+            if value < 0 or value > 1 << 20 or (value and (sets * ways != value or
+                                                           sets & (sets - 1))):
+                raise errors.InvalidArgument(
+                    f"{name}: {value} entries; need 0 (not implemented) or up to 4 ways "
+                    "times a power of two, at most 2**20")
+            caches[name] = value
+            continue
+        if name not in profiles.KNOBS:
+            raise errors.InvalidArgument(
+                f"{name}: not a Machine argument nor a profile knob; knobs: "
+                f"{sorted(profiles.KNOBS)}")
+        allowed = profiles.KNOBS[name].values
+        if allowed is not None:
+            if value not in allowed:
+                raise errors.InvalidArgument(f"{name}: {value!r} is not one of {allowed}")
+            prof[name] = value
+            continue
+        if not isinstance(value, (bool, int)) or value not in (0, 1):
+            raise errors.InvalidArgument(f"{name}: knob values are True or False")
+        prof[name] = bool(value)
+
+    cfg = ffi.new("pt_config *")
+    cfg.paging = _PAGINGS[paging]
+    cfg.ncpus = cpus
+    cfg.ram_pages = ram_pages
+    cfg.seed = seed
+    for name, value in prof.items():
+        setattr(cfg.profile, name,
+                _FREE_TABLES[value] if name == "free_tables" else
+                _PUD_FREE[value] if name == "pud_free" else
+                _FREE_FLUSH[value] if name == "free_flush" else int(value))
+    cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
+    cfg.sanitize = int(sanitize)
+    cfg.record_events = int(record_events)
+    cfg.speculation = _SPECULATION[speculation]
+    for i, k in enumerate(("tlb_4k", "tlb_2m", "tlb_1g")):
+        cfg.tlb_entries[i] = caches[k]
+    for i, k in enumerate(("psc_pml4e", "psc_pdpte", "psc_pde")):
+        cfg.psc_entries[i] = caches[k]
+    return cfg, prof, caches
+
+
 class Machine:
     """An emulated x86 machine running a ported Linux kernel profile.
 
@@ -184,82 +272,23 @@ class Machine:
                  panic_on_report: bool = False, record_events: bool = False,
                  alloc_policy: str = "lifo", quarantine: int = 0,
                  **knobs: Any) -> None:
-        if not isinstance(paging, str):
-            raise TypeError(f"paging: expected str, got {type(paging).__name__}")
-        if paging in _PAGINGS_PLANNED:
-            raise errors.InvalidArgument(
-                f"paging: {paging!r} is not implemented yet; available: {sorted(_PAGINGS)}")
-        if paging not in _PAGINGS:
-            raise errors.InvalidArgument(
-                f"paging: unknown mode {paging!r}; known: {sorted(_PAGINGS)}")
-        _check_int("cpus", cpus)
-        if not 1 <= cpus <= lib.PT_MAX_CPUS:
-            raise errors.InvalidArgument(f"cpus: {cpus} is not in 1..{lib.PT_MAX_CPUS}")
-        if not isinstance(kernel, str):
-            raise TypeError(f"kernel: expected str, got {type(kernel).__name__}")
-        if kernel not in profiles.names():
-            raise errors.InvalidArgument(
-                f"kernel: unknown profile {kernel!r}; known: {profiles.names()}")
-        _check_u64("seed", seed)
-        _check_int("ram_pages", ram_pages)
-        if not 16 <= ram_pages <= 1 << 26:
-            raise errors.InvalidArgument(f"ram_pages: {ram_pages} is not in 16..{1 << 26}")
-        for sname, svalue, table in (("invlpg_psc", invlpg_psc, _INVLPG_PSC),
-                                     ("speculation", speculation, _SPECULATION)):
-            if not isinstance(svalue, str):
-                raise TypeError(f"{sname}: expected str, got {type(svalue).__name__}")
-            if svalue not in table:
-                raise errors.InvalidArgument(f"{sname}: {svalue!r} is not one of {sorted(table)}")
-        for bname, bvalue in (("sanitize", sanitize), ("panic_on_report", panic_on_report),
-                              ("record_events", record_events)):
-            if not isinstance(bvalue, bool):
-                raise TypeError(f"{bname}: expected bool, got {type(bvalue).__name__}")
-        caches = dict(CACHE_DEFAULTS)
-        prof: dict[str, Any] = dict(profiles.get(kernel).knobs)
-        for name, value in knobs.items():
-            if name in CACHE_DEFAULTS:
-                _check_int(name, value)
-                ways = min(4, value) if value > 0 else 1
-                sets = value // ways if value > 0 else 0
-                if value < 0 or value > 1 << 20 or (value and (sets * ways != value or
-                                                               sets & (sets - 1))):
-                    raise errors.InvalidArgument(
-                        f"{name}: {value} entries; need 0 (not implemented) or up to 4 ways "
-                        "times a power of two, at most 2**20")
-                caches[name] = value
-                continue
-            if name not in profiles.KNOBS:
-                raise errors.InvalidArgument(
-                    f"{name}: not a Machine argument nor a profile knob; knobs: "
-                    f"{sorted(profiles.KNOBS)}")
-            allowed = profiles.KNOBS[name].values
-            if allowed is not None:
-                if value not in allowed:
-                    raise errors.InvalidArgument(f"{name}: {value!r} is not one of {allowed}")
-                prof[name] = value
-                continue
-            if not isinstance(value, (bool, int)) or value not in (0, 1):
-                raise errors.InvalidArgument(f"{name}: knob values are True or False")
-            prof[name] = bool(value)
-
-        cfg = ffi.new("pt_config *")
-        cfg.paging = _PAGINGS[paging]
-        cfg.ncpus = cpus
-        cfg.ram_pages = ram_pages
-        cfg.seed = seed
-        for name, value in prof.items():
-            setattr(cfg.profile, name,
-                    _FREE_TABLES[value] if name == "free_tables" else
-                    _PUD_FREE[value] if name == "pud_free" else
-                    _FREE_FLUSH[value] if name == "free_flush" else int(value))
-        cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
-        cfg.sanitize = int(sanitize)
-        cfg.record_events = int(record_events)
-        cfg.speculation = _SPECULATION[speculation]
-        for i, k in enumerate(("tlb_4k", "tlb_2m", "tlb_1g")):
-            cfg.tlb_entries[i] = caches[k]
-        for i, k in enumerate(("psc_pml4e", "psc_pdpte", "psc_pde")):
-            cfg.psc_entries[i] = caches[k]
+        args = (paging, cpus, kernel, seed, ram_pages, invlpg_psc, speculation, sanitize,
+                record_events)
+        try:     # the types are part of the key: True == 1 must not pass for an int
+            key: Optional[tuple] = (args, tuple(map(type, args)),
+                                    tuple((k, type(v), v) for k, v in knobs.items()))
+            hit = _CONFIGS.get(key)
+        except TypeError:       # an unhashable argument: the checks below name it
+            key = hit = None
+        if hit is None:
+            hit = _make_config(*args, knobs)
+            if key is not None:
+                if len(_CONFIGS) >= 1024:
+                    _CONFIGS.clear()
+                _CONFIGS[key] = hit
+        cfg, prof, caches = hit
+        if not isinstance(panic_on_report, bool):
+            raise TypeError(f"panic_on_report: expected bool, got {type(panic_on_report).__name__}")
         err = ffi.new("char[256]")
         raw = lib.pt_machine_new(cfg, err, 256)
         if raw == ffi.NULL:
@@ -268,8 +297,8 @@ class Machine:
         self.paging = paging
         self.kernel = kernel
         self.profile = kernel
-        self.knobs: dict[str, Any] = prof
-        self.caches = caches
+        self.knobs: dict[str, Any] = dict(prof)
+        self.caches = dict(caches)
         self.invlpg_psc = invlpg_psc
         self.speculation = speculation
         self.sanitize = sanitize
@@ -544,15 +573,14 @@ class Machine:
         """Allocator statistics (``PageStats``)."""
         st = ffi.new("pt_stats *")
         lib.pt_get_stats(self._m, st)
+        by_owner, allocs, frees = st.by_owner, st.allocs_by_site, st.frees_by_site
         return PageStats(
-            allocated=int(st.allocated),
-            by_owner={name: int(st.by_owner[i]) for name, i in _OWNERS.items()},
-            allocs=int(st.allocs), frees=int(st.frees), failed=int(st.failed),
-            peak=int(st.peak), free=int(st.free), ram_pages=int(st.ram_pages),
-            allocs_by_site={_site(i): int(st.allocs_by_site[i])
-                            for i in range(lib.PT_NR_SITES) if st.allocs_by_site[i]},
-            frees_by_site={_site(i): int(st.frees_by_site[i])
-                           for i in range(lib.PT_NR_SITES) if st.frees_by_site[i]},
+            allocated=st.allocated,
+            by_owner={name: by_owner[i] for name, i in _OWNERS.items()},
+            allocs=st.allocs, frees=st.frees, failed=st.failed,
+            peak=st.peak, free=st.free, ram_pages=st.ram_pages,
+            allocs_by_site={name: allocs[i] for i, name in enumerate(_SITE_NAMES) if allocs[i]},
+            frees_by_site={name: frees[i] for i, name in enumerate(_SITE_NAMES) if frees[i]},
         )
 
     def fail_nth(self, n: int) -> None:
@@ -733,6 +761,12 @@ class Machine:
     # ---- fault injection and allocator policy (ptlib/faults.py) ----
 
     def _init_alloc_policy(self, policy: object, quarantine: object) -> None:
+        self._fpa_seed: Optional[int] = None
+        if policy.__class__ is str and policy == "lifo" and quarantine.__class__ is int \
+                and quarantine == 0:         # the default: what pt_machine_new set up
+            lib.pt_alloc_policy_set(self._m, lib.PT_ALLOC_LIFO, 0, self.seed)
+            self.alloc_policy, self.quarantine = "lifo", 0
+            return
         from . import faults
         if not isinstance(policy, str):
             raise TypeError(f"alloc_policy: expected str, got {type(policy).__name__}")
@@ -749,7 +783,6 @@ class Machine:
         lib.pt_alloc_policy_set(self._m, faults.ALLOC_POLICIES[policy], q, self.seed)
         self.alloc_policy = policy
         self.quarantine = q
-        self._fpa_seed: Optional[int] = None
 
     @property
     def quarantined(self) -> int:
@@ -954,3 +987,10 @@ class Machine:
 
 def _site(i: int) -> str:
     return ffi.string(lib.pt_site_name(i)).decode()
+
+
+_SITE_NAMES = tuple(_site(i) for i in range(lib.PT_NR_SITES))
+
+
+# st.from_type(Machine) when Hypothesis is loaded (ptlib/_hypothesis_hook.py)
+_hypothesis_hook.register_types()
