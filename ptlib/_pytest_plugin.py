@@ -21,19 +21,12 @@ from typing import Any, Iterator
 
 import pytest
 
+from ._hypothesis_hook import HYPOTHESIS_PROFILES, register_hypothesis_profiles  # noqa: F401
+
 DEFAULT_PROFILE = "v4.18"
 DEFAULT_PAGING = "4level"
 DEFAULT_CPUS = 2
 ENV_HYPOTHESIS_PROFILE = "PTLIB_HYPOTHESIS_PROFILE"
-HYPOTHESIS_PROFILES: dict[str, dict[str, Any]] = {
-    # derandomize is explicit in each: Hypothesis's own default derandomizes when it sees CI=true
-    "dev": {"max_examples": 25, "derandomize": False},
-    "ci": {"max_examples": 100, "derandomize": True, "deadline": None,
-           "print_blob": True},
-    "nightly": {"max_examples": 5000, "deadline": None, "derandomize": False},
-}
-
-
 def pytest_addoption(parser: Any) -> None:
     group = parser.getgroup("ptlib", "ptlib emulated MMU")
     group.addoption("--ptlib-profile", default=None, metavar="NAME",
@@ -42,17 +35,6 @@ def pytest_addoption(parser: Any) -> None:
                     help=f"paging mode of the ptmachine fixture (default {DEFAULT_PAGING})")
     group.addoption("--ptlib-cpus", default=None, type=int, metavar="N",
                     help=f"CPUs of the ptmachine fixture (default {DEFAULT_CPUS})")
-
-
-def register_hypothesis_profiles() -> bool:
-    """Register the "dev"/"ci"/"nightly" settings profiles; False if hypothesis is missing."""
-    try:
-        from hypothesis import settings
-    except ImportError:
-        return False
-    for name, kw in HYPOTHESIS_PROFILES.items():
-        settings.register_profile(name, **kw)
-    return True
 
 
 def pytest_configure(config: Any) -> None:

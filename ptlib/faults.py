@@ -48,7 +48,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional
 
-from . import errors
+from . import _hypothesis_hook, errors
 from ._ptlib import ffi, lib
 
 #: allocation sites (frames.c's site table) that can be named, with the issue's aliases
@@ -284,3 +284,6 @@ def sweep(machine_factory: Callable[[], Any], operation: Callable[[Any], Any], *
 
 __all__ = ["FailPageAlloc", "FailPageAllocScope", "FaultInjected", "SITES", "ALIASES",
            "ALLOC_POLICIES", "SweepRow", "SweepError", "sweep", "last_failure"]
+
+# st.from_type(FailPageAlloc) when Hypothesis is loaded (ptlib/_hypothesis_hook.py)
+_hypothesis_hook.register_types()

@@ -15,6 +15,7 @@
 - ``operations()``: lists of ``("ioremap", start, end, phys)``, ``("vunmap", start, end)``,
   ``("access" | "speculate" | "invlpg", cpu, va)``; :func:`apply` runs one on a Machine.
 - ``fault_settings()``: kwargs dicts for ``Machine.fail_page_alloc``.
+- ``machines()``: fresh ``Machine`` objects (``st.from_type(ptlib.Machine)`` too).
 
 Only this module needs the compiled core lazily: the constants are repeated here (they are
 the x86-64 4-level values ``ptlib.machine`` defines; ``tests/test_kit.py`` checks they agree).
@@ -190,5 +191,19 @@ def fault_settings() -> st.SearchStrategy[dict[str, Any]]:
                   "seed": st.integers(0, 2**32 - 1), "ignore_gfp_highmem": st.booleans()})
 
 
+def machines(kernel: Optional[st.SearchStrategy[str]] = None,
+             cpus: st.SearchStrategy[int] = st.integers(1, 4),
+             ram_pages: st.SearchStrategy[int] = st.sampled_from([4096, 16384, 65536]),
+             **kwargs: Any) -> st.SearchStrategy[Any]:
+    """Fresh ``ptlib.Machine`` objects (4-level paging) of any profile (or ``kernel``),
+    1-4 CPUs, a seed; extra keyword arguments are passed on (values or strategies).  This is
+    ``st.from_type(ptlib.Machine)`` once ``ptlib.machine`` is imported."""
+    from .machine import Machine         # the C core loads when a machine is drawn
+    extra = {k: v if isinstance(v, st.SearchStrategy) else st.just(v)
+             for k, v in kwargs.items()}
+    return st.builds(Machine, kernel=kernel if kernel is not None else profiles(), cpus=cpus,
+                     seed=st.integers(0, 2**32 - 1), ram_pages=ram_pages, **extra)
+
+
 __all__ = ["profiles", "protections", "ranges", "phys_addrs", "operations", "apply",
-           "fault_settings", "NAMED_PROTECTIONS", "SPAN", "PHYS_BASE"]
+           "fault_settings", "machines", "NAMED_PROTECTIONS", "SPAN", "PHYS_BASE"]

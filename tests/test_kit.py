@@ -2,7 +2,6 @@
 options, Hypothesis profiles) and examples/test_my_change.py."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +34,51 @@ def test_entry_point_registered() -> None:
     eps = entry_points()
     group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", [])
     assert "ptlib._pytest_plugin" in [e.value for e in group if e.name == "ptlib"]
+
+
+def test_hypothesis_entry_point_registered() -> None:
+    from importlib.metadata import entry_points
+    eps = entry_points()
+    group = eps.select(group="hypothesis") if hasattr(eps, "select") else eps.get("hypothesis", [])
+    assert "ptlib._hypothesis_hook:_hypothesis_setup_hook" in [e.value for e in group]
+
+
+def test_hypothesis_hook_is_lazy_and_registers_profiles() -> None:
+    """Importing Hypothesis runs ptlib's hook: the profiles exist, no compiled module (nor
+    ptlib.machine / ptlib.strategies) is loaded; from_type(Machine) works once ptlib.machine
+    is imported afterwards, and from_type(FailPageAlloc) once ptlib.faults is."""
+    r = run_py(
+        "import sys, hypothesis\n"
+        "from hypothesis import settings, strategies as st\n"
+        "bad = [m for m in sys.modules if m.startswith(('_cffi', 'ptlib._ptlib', "
+        "'ptlib.machine', 'ptlib.strategies'))]\n"
+        "assert not bad, bad\n"
+        "assert 'ptlib._hypothesis_hook' in sys.modules\n"
+        "settings.load_profile('ci'); assert settings.default.derandomize\n"
+        "settings.load_profile('nightly'); assert settings.default.max_examples == 5000\n"
+        "import ptlib.machine, ptlib.faults\n"
+        "m = st.from_type(ptlib.Machine).example()\n"
+        "assert isinstance(m, ptlib.Machine) and m.paging == '4level', m\n"
+        "fa = st.from_type(ptlib.faults.FailPageAlloc).example()\n"
+        "assert isinstance(fa, ptlib.faults.FailPageAlloc), fa\n")
+    assert r.returncode == 0, r.stderr
+
+
+def test_hypothesis_types_registered_when_ptlib_first() -> None:
+    """The other order: ptlib.machine imported before Hypothesis."""
+    r = run_py("import ptlib.machine, ptlib\n"
+               "from hypothesis import strategies as st\n"
+               "assert isinstance(st.from_type(ptlib.Machine).example(), ptlib.Machine)\n")
+    assert r.returncode == 0, r.stderr
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.from_type(ptlib.machine.Machine))
+def test_from_type_machine_is_usable(m: ptlib.machine.Machine) -> None:
+    va = ptlib.VMALLOC_START
+    m.ioremap_page_range(va, va + ptlib.PMD_SIZE, 0x40_0000_0000)
+    assert m.walk(va).page_size == ptlib.PMD_SIZE
+    m.check()
 
 
 def test_plugin_import_loads_no_compiled_module() -> None:
