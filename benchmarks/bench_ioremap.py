@@ -2,7 +2,7 @@
 loop writing the same 262,144 PTE values (the fill limit), in one run.
 
     python benchmarks/bench_ioremap.py            # prints a markdown table
-    python benchmarks/bench_ioremap.py --record   # also rewrites benchmarks/RESULTS.md
+    python benchmarks/bench_ioremap.py --record   # also appends to benchmarks/RESULTS.md
 
 Timings are taken inside C (clock_gettime around the loop), one value per repetition; the
 table reports medians.  Also measured, from Python: the same ioremap through the binding, the
@@ -12,16 +12,17 @@ Not a test: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
-import subprocess
+import sys
 import time
 from pathlib import Path
 
 import ptlib
 from ptlib._ptlib import ffi, lib
 from ptlib.model import RefModel
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import append_results  # noqa: E402
 
 NPTE = 262_144                     # 1 GiB / 4 KiB
 SIZE = NPTE * 4096
@@ -35,20 +36,6 @@ def c_times(fn, reps: int) -> list[float]:
     rc = fn(buf)
     assert rc == lib.PT_OK, rc
     return [buf[i] for i in range(reps)]
-
-
-def machine_description() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True).stdout.splitlines()
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, {gcc[0] if gcc else 'gcc ?'}, -O2")
 
 
 def run(reps: int = 21) -> dict[str, float]:
@@ -117,7 +104,7 @@ def table(res: dict[str, float]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=21)
-    ap.add_argument("--record", action="store_true", help="rewrite benchmarks/RESULTS.md")
+    ap.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = ap.parse_args()
     res = run(args.reps)
     md = table(res)
@@ -130,14 +117,8 @@ def main() -> None:
     print()
     print(verdict)
     if args.record:
-        path = Path(__file__).with_name("RESULTS.md")
-        text = path.read_text() if path.exists() else "# Benchmark results\n"
-        section = (f"\n## bench_ioremap.py — {time.strftime('%Y-%m-%d')}\n\n"
-                   f"Machine: {machine_description()}\n\n1 GiB with 4 KiB pages "
-                   f"({NPTE} PTEs), {args.reps} repetitions, medians, one run.\n\n"
-                   f"{md}\n\n{verdict}\n")
-        path.write_text(text + section)
-
+        append_results("bench_ioremap.py", f"1 GiB with 4 KiB pages ({NPTE} PTEs), "
+                       f"{args.reps} repetitions, medians, one run.\n\n{md}\n\n{verdict}")
 
 if __name__ == "__main__":
     main()

@@ -50,7 +50,7 @@ from ptlib._ptlib import ffi, lib
 from ptlib.cpu import FAULT, _check_bool, _check_va
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_ioremap import machine_description  # noqa: E402
+from _results import append_results  # noqa: E402
 
 VA = ptlib.VMALLOC_START
 PHYS = 0x40_0000_0000 + 4096        # 4 KiB aligned only: every mapping is made of 4 KiB PTEs
@@ -492,20 +492,16 @@ def main() -> None:
     print("Case checks (A bits per level: entries read from memory in one pass / entries):")
     print(checks)
     if args.record:
-        path = Path(__file__).with_name("RESULTS.md")
-        text = path.read_text() if path.exists() else "# Benchmark results\n"
-        section = (f"\n## bench_mmu.py — {time.strftime('%Y-%m-%d')}\n\n"
-                   f"Machine: {machine_description()}; 1-minute load average {load0:.2f} "
-                   f"before the run, {load1:.2f} after (the host is shared).\n\n"
-                   f"{args.reps} repetitions, interleaved (repetition r of every measurement "
-                   f"before repetition r + 1 of any); medians, with the best repetition "
-                   f"beside them; one run; "
-                   f"translate_many timed per call over one pass of each case's addresses ((a): "
-                   f"{HIT_PER_REP}).\n\n{md}\n\n"
-                   f"Case checks (A bits per level set again after one pass, on the "
-                   f"sanitizer-off twin):\n\n{checks}\n")
-        path.write_text(text + section)
-
+        append_results("bench_mmu.py",
+                       f"1-minute load average {load0:.2f} before the run, {load1:.2f} after "
+                       f"(the host is shared).\n\n"
+                       f"{args.reps} repetitions, interleaved (repetition r of every measurement "
+                       f"before repetition r + 1 of any); medians, with the best repetition "
+                       f"beside them; one run; "
+                       f"translate_many timed per call over one pass of each case's addresses ((a): "
+                       f"{HIT_PER_REP}).\n\n{md}\n\n"
+                       f"Case checks (A bits per level set again after one pass, on the "
+                       f"sanitizer-off twin):\n\n{checks}")
 
 if __name__ == "__main__":
     main()

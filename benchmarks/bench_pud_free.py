@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import ptlib
 from ptlib._ptlib import ffi, lib
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_ioremap import machine_description  # noqa: E402
+from _results import append_results  # noqa: E402
 
 STRATEGIES = ("temp_page", "page_list", "no_save")
 NPTES = (0, 1, 512)
@@ -161,20 +160,15 @@ def main() -> None:
                "and off), zero allocations.\n\n" + "\n".join(f"- {v}" for v in verdicts))
     print(main_t, pressure_t, verdict, sep="\n\n")
     if args.record:
-        path = Path(__file__).with_name("RESULTS.md")
-        text = path.read_text() if path.exists() else "# Benchmark results\n"
-        section = (f"\n## bench_pud_free.py — {time.strftime('%Y-%m-%d')}\n\n"
-                   f"Machine: {machine_description()}\n\n"
-                   f"pud_free_pmd_page on v4.18 (free_tables 5e0fb5df2ee8), 2 CPUs, per "
-                   f"pud_free strategy; {res['reps']} calls per case in {args.rounds} "
-                   f"interleaved rounds, state rebuilt untimed before each call, only the "
-                   f"call timed in C; medians and best; one run.\n\n{main_t}\n\n"
-                   f"Memory pressure (sanitizer on): data pages fill RAM until 1 or 0 frames "
-                   f"are free before each call (temp_page at 0 fails: it returns 0 with "
-                   f"nothing changed, and the time is that of the failure).\n\n"
-                   f"{pressure_t}\n\n{verdict}\n")
-        path.write_text(text + section)
-
+        append_results("bench_pud_free.py",
+                       f"pud_free_pmd_page on v4.18 (free_tables 5e0fb5df2ee8), 2 CPUs, per "
+                       f"pud_free strategy; {res['reps']} calls per case in {args.rounds} "
+                       f"interleaved rounds, state rebuilt untimed before each call, only the "
+                       f"call timed in C; medians and best; one run.\n\n{main_t}\n\n"
+                       f"Memory pressure (sanitizer on): data pages fill RAM until 1 or 0 frames "
+                       f"are free before each call (temp_page at 0 fails: it returns 0 with "
+                       f"nothing changed, and the time is that of the failure).\n\n"
+                       f"{pressure_t}\n\n{verdict}")
 
 if __name__ == "__main__":
     main()
