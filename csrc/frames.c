@@ -29,6 +29,7 @@
  * with the kernel's defaults (min_order 1, ignore_gfp_wait Y) nothing is ever failed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pgtable.h"
 
@@ -89,6 +90,8 @@ static void fail_dump(pt_machine *m, int site)
     pt_fault_attr *a = &m->fattr;
     if (a->verbose <= 0)
         return;
+    if (!m->flog && !(m->flog = calloc(PT_FAULT_LOG_SIZE, sizeof(*m->flog))))
+        return;         /* out of host memory: no log, like a printk that was dropped */
     struct pt_fault_log *e = &m->flog[m->finfo.logged % PT_FAULT_LOG_SIZE];
     e->op = m->op;
     e->interval = a->interval;

@@ -109,7 +109,7 @@ struct pt_machine {
     pt_fault_attr fattr;         /* fault_attr + fail_page_alloc filters (zero: off) */
     pt_fault_info finfo;
     struct pt_fault_log { uint64_t op, interval, probability; int64_t times, space;
-                          uint8_t site, verbose; } flog[PT_FAULT_LOG_SIZE];
+                          uint8_t site, verbose; } *flog;   /* [PT_FAULT_LOG_SIZE], on first use */
     int alloc_policy;            /* PT_ALLOC_* */
     uint32_t free_tail;          /* last frame of the free list (valid when free_head != NIL) */
     uint64_t alloc_rng;          /* PT_ALLOC_RANDOM's PRNG state */
@@ -124,7 +124,7 @@ struct pt_machine {
     uint64_t pgd_pa;             /* init_mm.pgd */
 
     int ncpus;
-    struct pt_cpu cpus[PT_MAX_CPUS];
+    struct pt_cpu *cpus;         /* [ncpus] */
     int invlpg_covering;         /* INVLPG drops only PSC entries covering the address */
     int sanitize;
     int speculation;             /* PT_SPEC_* */
@@ -159,7 +159,7 @@ struct pt_machine {
     /* pause-point probe (pgfree.c, pt_probe_set): PT_PROBE_* armed, last capture */
     int probe_point;
     uint64_t probe_hits, probe_op, probe_pa;
-    uint64_t probe_entries[512];
+    uint64_t *probe_entries;     /* [512] once a point was armed */
 
     /* deferred kernel page-table free (pgfree.c, profile knob deferred_free): frames queued
      * by pagetable_free_kernel(), linked through pages[].lru (list_add: newest at the head,

@@ -147,9 +147,11 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     }
     m->ram_pages = cfg->ram_pages;
     m->ram_size = cfg->ram_pages << PAGE_SHIFT;
-    if (arena_get(m)) {
+    m->cpus = calloc(cfg->ncpus, sizeof(*m->cpus));
+    if (!m->cpus || arena_get(m)) {
         snprintf(err, errlen, "out of host memory for %llu frames of RAM",
                  (unsigned long long)cfg->ram_pages);
+        free(m->cpus);
         free(m);
         return NULL;
     }
@@ -209,6 +211,9 @@ void pt_machine_free(pt_machine *m)
     if (m->ram)
         arena_put(m);
     free(m->vmap);
+    free(m->cpus);
+    free(m->flog);
+    free(m->probe_entries);
     free(m->reports);
     free(m->flushes);
     free(m);

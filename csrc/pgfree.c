@@ -9,6 +9,7 @@
  * below goes through pagetable_free_kernel(), every pre-free flush through
  * free_tables_flush().
  */
+#include <stdlib.h>
 #include <string.h>
 #include "pgtable.h"
 
@@ -258,7 +259,7 @@ static void probe_hit(pt_machine *m, int point, uint64_t table_pa)
 {
     if (m->probe_point != point || !pt_pa_is_ram(m, table_pa))
         return;
-    memcpy(m->probe_entries, m->ram + table_pa, sizeof(m->probe_entries));
+    memcpy(m->probe_entries, m->ram + table_pa, 512 * sizeof(*m->probe_entries));
     m->probe_hits++;
     m->probe_op = m->op;
     m->probe_pa = table_pa;
@@ -461,9 +462,13 @@ int pt_probe_set(pt_machine *m, int point)
 {
     if (point != PT_PROBE_NONE && point != PT_PROBE_PUD_FREE_BEFORE_FREE_PMD)
         return PT_EINVAL;
+    if (point != PT_PROBE_NONE && !m->probe_entries &&
+        !(m->probe_entries = calloc(512, sizeof(*m->probe_entries))))
+        return PT_ENOMEM;
     m->probe_point = point;
     m->probe_hits = m->probe_op = m->probe_pa = 0;
-    memset(m->probe_entries, 0, sizeof(m->probe_entries));
+    if (m->probe_entries)
+        memset(m->probe_entries, 0, 512 * sizeof(*m->probe_entries));
     return PT_OK;
 }
 
@@ -472,7 +477,10 @@ uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
 {
     *op = m->probe_op;
     *table_pa = m->probe_pa;
-    memcpy(entries512, m->probe_entries, sizeof(m->probe_entries));
+    if (m->probe_entries)
+        memcpy(entries512, m->probe_entries, 512 * sizeof(*m->probe_entries));
+    else
+        memset(entries512, 0, 512 * sizeof(*entries512));
     return m->probe_hits;
 }
 

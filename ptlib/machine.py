@@ -744,7 +744,9 @@ class Machine:
             raise TypeError(f"point: expected str or None, got {type(point).__name__}")
         if point is not None and point not in PROBE_POINTS:
             raise errors.InvalidArgument(f"point: {point!r} is not one of {sorted(PROBE_POINTS)}")
-        lib.pt_probe_set(self._m, lib.PT_PROBE_NONE if point is None else PROBE_POINTS[point])
+        if lib.pt_probe_set(self._m, lib.PT_PROBE_NONE if point is None
+                            else PROBE_POINTS[point]) == lib.PT_ENOMEM:
+            raise MemoryError("probe_at: out of host memory for the capture buffer")
 
     def probe_result(self) -> Optional[dict[str, Any]]:
         """The last capture since :meth:`probe_at`: {"hits": times the point was reached,
