@@ -23,6 +23,11 @@ Rules
     RefModel says nothing is mapped;
   * ``unmap_range``: ``vunmap_range`` of a sub-range of a mapped leaf, of the 2 MiB / 1 GiB
     chunk around it (so that a huge map may then free its table), or anywhere;
+  * ``map_huge``: an aligned 2 MiB / 1 GiB map over the chunk of an earlier ``unmap_range``;
+  * ``remap_huge``: the two in one step, as a driver remapping a region with a larger page
+    size does: ``vunmap_range`` of the 2 MiB / 1 GiB chunk around a smaller leaf, then one
+    huge ``ioremap_page_range`` over it (the path where ``pmd_free_pte_page`` /
+    ``pud_free_pmd_page`` free the chunk's table);
   * ``map_area`` / ``unmap_area``: ``m.ioremap(phys, size)`` / ``m.iounmap(va)`` (a Bundle of
     live areas; the area allocator is first fit from ``VMALLOC_START``, so areas live below
     ``RAW_LO``, which is checked);
@@ -229,7 +234,7 @@ class IoremapStateMachine(RuleBasedStateMachine):
         exp = [(va, pa, sz) for va, pa, sz, _ in self.model.mappings(start, end)]
         assert got == exp, f"leaves differ from the RefModel: {got[:4]} vs {exp[:4]}"
 
-    @rule(mode=st.sampled_from(["leaf", "leaf", "chunk", "random"]), sel=_sel,
+    @rule(mode=st.sampled_from(["leaf", "chunk", "chunk", "random"]), sel=_sel,
           pages=st.sampled_from([1, 2, 5, 40, 512, 600]))
     def unmap_range(self, mode: str, sel: int, pages: int) -> None:
         leaves = self._leaves() if mode != "random" else []
@@ -247,7 +252,8 @@ class IoremapStateMachine(RuleBasedStateMachine):
         self.m.vunmap_range(start, end)
         self.model.vunmap_range(start, end)
         self._leaves_cache = None
-        self.unmapped.append(start)
+        if leaves:              # a table there may now be empty: map_huge's candidates
+            self.unmapped.append(start)
 
     @rule(sel=_sel, size=st.sampled_from([M2, M2, 2 * M2, G1]), delta=st.sampled_from([0, 0, M2]),
           fail=_fail)
@@ -261,6 +267,24 @@ class IoremapStateMachine(RuleBasedStateMachine):
             start = RAW_LO + sel % ((RAW_HI - RAW_LO) // size) * size
         start = max(start, RAW_LO)
         self.map_range(start - RAW_LO, size, delta, fail)
+
+    @rule(sel=_sel, huge=st.sampled_from([M2, G1]))
+    def remap_huge(self, sel: int, huge: int) -> None:
+        """vunmap_range of the chunk around a leaf smaller than ``huge``, then a map of
+        ``huge`` bytes over the chunk (see the module docstring)."""
+        small = [x for x in self._leaves() if x[2] < huge]
+        if not small:
+            return
+        va = small[sel % len(small)][0]
+        start = va & ~(huge - 1)
+        if start < RAW_LO or start + huge > RAW_HI:
+            return
+        self._log(f"vunmap_range({start - RAW_LO:#x}, +{huge:#x})")
+        self.m.vunmap_range(start, start + huge)
+        self.model.vunmap_range(start, start + huge)
+        self._leaves_cache = None
+        self.unmapped.append(start)
+        self.map_range(start - RAW_LO, huge, 0, 0)
 
     # ---- the area API ----
 

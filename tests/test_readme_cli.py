@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import ptlib
 from ptlib.cli import main, run_demo
 
@@ -60,3 +62,22 @@ def test_python_dash_m_runs_the_demo() -> None:
     assert "StalePagingStructureCache: pmd_free_pte_page frees" in r.stdout
     assert "page-table use-after-free: CPU 1" in r.stdout
     assert "clean: no report, CPU 1 sees the 2 MiB mapping" in r.stdout
+
+
+def test_readme_state_machine_block_finds_the_v417_bug() -> None:
+    """The README's IoremapStateMachine snippet: the subclass it defines fails on v4.17."""
+    from hypothesis import HealthCheck, Phase, seed, settings
+    from hypothesis.stateful import run_state_machine_as_test
+
+    from ptlib.stateful import SanitizerFound
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```python\n(from ptlib.stateful import IoremapStateMachine\n.*?)```",
+                      text, re.S).group(1)
+    ns: dict = {}
+    exec(compile(block, "README.md", "exec"), ns)
+    assert ns["TestOnV417"] is ns["OnV417"].TestCase
+    machine = seed(0)(ns["OnV417"])
+    with pytest.raises(SanitizerFound, match="StalePagingStructureCache"):
+        run_state_machine_as_test(machine, settings=settings(
+            max_examples=200, stateful_step_count=20, deadline=None, database=None,
+            phases=[Phase.generate], print_blob=False, suppress_health_check=list(HealthCheck)))
