@@ -91,11 +91,11 @@ def describe_error_code(err: int) -> str:
 class CPU:
     """One emulated CPU of a :class:`~ptlib.machine.Machine` (``m.cpus[i]``)."""
 
-    __slots__ = ("_machine", "index", "_access1", "_mm", "_panic")
+    __slots__ = ("_machine", "_index", "_access1", "_mm", "_panic")
 
     def __init__(self, machine: "Machine", index: int) -> None:
         self._machine = machine
-        self.index = index
+        self._index = index
         # access()'s fast path: bound once (the machine's handle and its panic setting are
         # fixed for its lifetime)
         self._access1 = lib.pt_cpu_access1
@@ -109,6 +109,11 @@ class CPU:
     @property
     def _m(self) -> Any:
         return self._machine._m
+
+    @property
+    def index(self) -> int:
+        """This CPU's number in ``machine.cpus`` (read-only: it names the CPU in the core)."""
+        return self._index
 
     def _stats(self) -> Any:
         st = ffi.new("pt_cpu_stats *")
@@ -158,7 +163,7 @@ class CPU:
         code (the fault drops the TLB and PSC entries for va)."""
         if (write is False and user is False and fetch is False and type(va) is int
                 and (va >> 47) in _CANONICAL_TOPS):
-            pa = self._access1(self._mm, self.index, va, 0)     # fast path: a plain read
+            pa = self._access1(self._mm, self._index, va, 0)    # fast path: a plain read
             if pa != FAULT and not self._panic:
                 return pa
             v, acc = va, 0
@@ -188,6 +193,12 @@ class CPU:
         buffer that receives each error code (0 when translated).
         """
         if isinstance(vas, (list, tuple)):
+            for i, v in enumerate(vas):
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise TypeError(f"vas: item {i}: expected int, got {type(v).__name__}")
+                if not 0 <= v < 1 << 64:
+                    raise errors.InvalidArgument(
+                        f"vas: item {i}: {v:#x} is not a 64-bit unsigned value")
             vas = array("Q", vas)
         _check_items("vas", vas, 8)
         if out is not None:
