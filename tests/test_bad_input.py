@@ -917,3 +917,104 @@ def test_random_garbage(ioremap, unmap):
         for va in (ustart, uend - K4, (ustart + uend) // 2 // K4 * K4):
             assert m.walk(va).pa is None             # [ustart, uend) is unmapped
     _check_outcome(m, valid, exc, before, ("start", "end"))
+
+
+# ------------------------------------- found by tests/test_robustness.py (regressions)
+
+def test_cpu_index_is_read_only(mach):
+    """cpu.index names the CPU in the core: assigning it (a str, 99) used to be accepted
+    and broke every later call on that CPU with cffi's "an integer is required"."""
+    cpu = mach.cpus[1]
+    with pytest.raises(AttributeError):
+        cpu.index = "x"          # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        cpu.index = 99           # type: ignore[misc]
+    assert cpu.index == 1
+    assert cpu.tlb_entries() == [] and cpu.cr3[0] == mach.root
+
+
+@pytest.mark.parametrize("vas, exc", [
+    ([V, None], TypeError), (["x"], TypeError), ([1.5], TypeError), ((V, b"\x00"), TypeError),
+    ([-1], IA), ([U64], IA), ([V, 1 << 200], IA), ((-K4,), IA),
+])
+def test_translate_many_bad_list_items(mach, vas, exc):
+    """A list/tuple of addresses is converted to uint64: a non-int item used to raise
+    array's "'NoneType' object cannot be interpreted as an integer" and an out-of-range one
+    OverflowError ("can't convert negative int to unsigned"), neither naming vas."""
+    with pytest.raises(exc, match=names("vas")) as info:
+        mach.cpus[0].translate_many(vas)
+    assert type(info.value) is exc
+    assert list(mach.cpus[0].translate_many([V])) == [ptlib.FAULT]
+
+
+def test_profiles_get_bad_name():
+    """profiles.get(name): an unknown name was a bare KeyError (not a PtlibError) and an
+    unhashable one "unhashable type: 'dict'"; now UnknownProfile, an InvalidArgument that
+    is still a KeyError, and a TypeError naming name."""
+    with pytest.raises(IA, match=names("name")) as info:
+        ptlib.profiles.get("v4.19")
+    assert isinstance(info.value, KeyError)          # what get() always raised
+    assert "v4.19" in str(info.value) and not str(info.value).startswith('"')
+    for bad in (None, {"a": 1}, ["v4.18"], 4.18, b"v4.18"):
+        with pytest.raises(TypeError, match=names("name")):
+            ptlib.profiles.get(bad)                  # type: ignore[arg-type]
+    assert ptlib.profiles.get("v4.18").name == "v4.18"
+
+
+@pytest.mark.parametrize("bad", [None, 1, "m", object()])
+def test_last_failure_not_a_machine(bad):
+    """faults.last_failure(machine) raised AttributeError ("'str' object has no attribute
+    '_m'")."""
+    from ptlib import faults
+    with pytest.raises(TypeError, match=names("machine")):
+        faults.last_failure(bad)
+    assert faults.last_failure(ptlib.Machine(ram_pages=64)) == (None, None, 0)
+
+
+def test_fail_page_alloc_scope_bad_arguments(mach):
+    """FailPageAllocScope(machine, saved, saved_seed) stored anything; restore() (or leaving
+    the with block) then failed inside cffi, or with AttributeError for a non-machine."""
+    from ptlib import faults
+    from ptlib.machine import ffi
+    good = mach.fail_page_alloc(probability=100, min_order=0, ignore_gfp_wait=False)
+    saved = good._saved
+    for args, name in [(("m", saved, None), "machine"), ((None, saved, None), "machine"),
+                       ((mach, None, None), "saved"), ((mach, 1, None), "saved"),
+                       ((mach, ffi.new("int *"), None), "saved")]:
+        with pytest.raises(TypeError, match=names(name)):
+            faults.FailPageAllocScope(*args)
+    for seed, exc in [(-1, IA), (U64, IA), ("s", TypeError), (1.0, TypeError)]:
+        with pytest.raises(exc, match=names("saved_seed")):
+            faults.FailPageAllocScope(mach, saved, seed)
+    good.restore()
+    assert mach.fail_page_alloc_state == faults.FailPageAlloc()
+    assert_works(mach)
+
+
+def test_sweep_bad_arguments():
+    """faults.sweep: a non-callable factory or operation raised "'int' object is not
+    callable", a factory returning a non-Machine AttributeError, max_n="x" "unsupported
+    operand type(s)", max_n <= 0 a SweepError claiming the failure was still consumed."""
+    from ptlib import faults
+
+    def factory() -> ptlib.Machine:
+        return ptlib.Machine(ram_pages=64)
+
+    def op(m: ptlib.Machine) -> int:
+        return m.ioremap_page_range(V, V + K4, PHYS)
+
+    cases = [((1, op), {}, TypeError, "machine_factory"), ((factory, None), {}, TypeError,
+                                                            "operation"),
+             ((lambda: 1, op), {}, TypeError, "machine_factory"),
+             ((factory, op), {"max_n": "x"}, TypeError, "max_n"),
+             ((factory, op), {"max_n": True}, TypeError, "max_n"),
+             ((factory, op), {"max_n": 0}, IA, "max_n"),
+             ((factory, op), {"max_n": -1}, IA, "max_n"),
+             ((factory, op), {"expected_reports": None}, TypeError, "expected_reports"),
+             ((factory, op), {"expected_reports": "KernelBug"}, TypeError, "expected_reports"),
+             ((factory, op), {"expected_reports": [1]}, TypeError, "expected_reports")]
+    for args, kw, exc, name in cases:
+        with pytest.raises(exc, match=names(name)):
+            faults.sweep(*args, **kw)
+    rows = faults.sweep(factory, op, expected_reports=("KernelBug",), max_n=50)
+    assert rows[-1].injected is False
