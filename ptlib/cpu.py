@@ -42,6 +42,7 @@ class CacheEntry:
 def _check_va(va: object) -> int:
     if isinstance(va, bool) or not isinstance(va, int):
         raise TypeError(f"va: expected int, got {type(va).__name__}")
+    va = int.__index__(va)           # an int subclass by its value (its own arithmetic aside)
     if not 0 <= va < 1 << 64:
         raise errors.InvalidArgument(f"va: {va:#x} is not a 64-bit unsigned value")
     top = va >> 47
@@ -59,6 +60,7 @@ def _check_bool(name: str, v: object) -> bool:
 def _check_pcid(pcid: object) -> int:
     if isinstance(pcid, bool) or not isinstance(pcid, int):
         raise TypeError(f"pcid: expected int, got {type(pcid).__name__}")
+    pcid = int.__index__(pcid)
     if not 0 <= pcid <= 4095:
         raise errors.InvalidArgument(f"pcid: {pcid} is not in 0..4095")
     return pcid
@@ -252,6 +254,7 @@ class CPU:
         r = self._machine.root if root is None else root
         if isinstance(r, bool) or not isinstance(r, int):
             raise TypeError(f"root: expected int, got {type(r).__name__}")
+        r = int.__index__(r)
         if r % 4096 or not 0 <= r < self._machine.pages.ram_pages * 4096:
             raise errors.InvalidArgument(f"root: {r:#x} is not a page-aligned address in RAM")
         p = _check_pcid(pcid)
@@ -268,6 +271,7 @@ class CPU:
         of pcid; 2 everything, global translations included; 3 everything except global."""
         if isinstance(type, bool) or not isinstance(type, int):
             raise TypeError(f"type: expected int, got {type.__class__.__name__}")
+        type = int.__index__(type)
         if type not in (0, 1, 2, 3):
             raise errors.InvalidArgument(f"type: {type} is not an INVPCID type (0..3)")
         p = _check_pcid(pcid)

@@ -80,7 +80,7 @@ def _int(name: str, value: object, lo: int, hi: int) -> int:
         raise TypeError(f"{name}: expected int, got {type(value).__name__}")
     if not lo <= value <= hi:
         raise errors.InvalidArgument(f"{name}: {value} is not in {lo}..{hi}")
-    return value
+    return int.__index__(value)      # an int subclass by its value
 
 
 def _site_set(name: str, value: object) -> frozenset[str]:
@@ -117,15 +117,12 @@ class FailPageAlloc:
     seed: Optional[int] = None
 
     def __post_init__(self) -> None:
-        _int("probability", self.probability, 0, 100)
-        _int("interval", self.interval, 1, _U64 - 1)
-        _int("times", self.times, -1, _INT_MAX)
-        _int("space", self.space, 0, _INT_MAX)
-        _int("verbose", self.verbose, 0, 2)
-        _int("min_order", self.min_order, 0, 10)
-        _int("fail_nth", self.fail_nth, 0, _U64 - 1)
-        if self.seed is not None:
-            _int("seed", self.seed, 0, _U64 - 1)
+        for name, lo, hi in (("probability", 0, 100), ("interval", 1, _U64 - 1),
+                             ("times", -1, _INT_MAX), ("space", 0, _INT_MAX),
+                             ("verbose", 0, 2), ("min_order", 0, 10),
+                             ("fail_nth", 0, _U64 - 1), ("seed", 0, _U64 - 1)):
+            if name != "seed" or self.seed is not None:
+                object.__setattr__(self, name, _int(name, getattr(self, name), lo, hi))
         for name in ("ignore_gfp_wait", "ignore_gfp_highmem"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected bool, got {type(getattr(self, name)).__name__}")
@@ -272,7 +269,7 @@ def sweep(machine_factory: Callable[[], Any], operation: Callable[[Any], Any], *
     expected = frozenset(expected_reports)
     if not all(isinstance(k, str) for k in expected):
         raise TypeError("expected_reports: report kinds are str (e.g. \"KernelBug\")")
-    _int("max_n", max_n, 1, _U64 - 1)
+    max_n = _int("max_n", max_n, 1, _U64 - 1)
     rows: list[SweepRow] = []
     for n in range(1, max_n + 1):
         m = _check_machine("machine_factory: its result", machine_factory())

@@ -145,7 +145,7 @@ class Report:
 def _check_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name}: expected int, got {type(value).__name__}")
-    return value
+    return int.__index__(value)      # an int subclass by its value (its own arithmetic aside)
 
 
 def _check_u64(name: str, value: object) -> int:

@@ -136,10 +136,17 @@ class Wrong:
 
 
 class Tricky(int):
-    """An int subclass whose arithmetic misbehaves (a user's own integer type)."""
+    """An int subclass whose arithmetic misbehaves (a user's own integer type): ptlib must
+    take it by its value."""
+
+    def _odd(self, *_: Any) -> str:
+        return "tricky"
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mod__ = __floordiv__ = __mul__ = _odd
+    __rshift__ = __lshift__ = __and__ = __or__ = __xor__ = __neg__ = _odd
 
     def __repr__(self) -> str:
-        return f"Tricky({int(self)})"
+        return f"Tricky({int.__repr__(self)})"
 
 
 HUGE = [2 ** 63, 2 ** 64, 2 ** 64 - 1, 2 ** 64 + K4, 2 ** 200, -(2 ** 63), -(2 ** 64), -(2 ** 200)]
@@ -152,7 +159,7 @@ GARBAGE: list[Callable[[random.Random], Any]] = [
     lambda r: r.choice([[], [0], [V, "x"], [-1], [U64], (1, 2), {1, 2}, frozenset()]),
     lambda r: r.choice([{}, {"a": 1}, {"probability": 100}]),
     lambda r: Wrong(), lambda r: object(), lambda r: r.choice([int, str, Machine, print]),
-    lambda r: complex(1, 2), lambda r: Tricky(r.choice([0, K4, V, -1])),
+    lambda r: complex(1, 2), lambda r: Tricky(r.choice([0, 1, 8, K4, V, V + M2, PHYS, -1, U64])),
     lambda r: r.choice([array("Q", [V]), array("I", [1, 2]), array("d", [1.0]), array("b", [1])]),
     lambda r: r.choice([10 ** 30, 1 << 52, 1 << 47, (1 << 48) - K4, 0x0000_c900_0000_0000]),
     lambda r: r.randrange(-(1 << 70), 1 << 70),

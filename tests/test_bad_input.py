@@ -1018,3 +1018,39 @@ def test_sweep_bad_arguments():
             faults.sweep(*args, **kw)
     rows = faults.sweep(factory, op, expected_reports=("KernelBug",), max_n=50)
     assert rows[-1].injected is False
+
+
+class _OddInt(int):
+    """An int subclass with its own (broken) arithmetic: ptlib takes it by its value."""
+
+    def _odd(self, *_: Any) -> str:
+        return "odd"
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mod__ = __floordiv__ = __rshift__ = _odd
+    __and__ = __or__ = __mul__ = _odd
+
+
+def test_int_subclass_taken_by_value(mach):
+    """ioremap(phys, size) and read_phys(pa, n) with such ints raised "'>' not supported
+    between instances of 'str' and 'int'"; others gave wrong rejections ("V is not page
+    aligned"); sweep(max_n=...) failed in range()."""
+    from ptlib import faults
+    o = _OddInt
+    va = mach.ioremap(o(PHYS), o(K4))
+    assert mach.walk(va).pa == PHYS
+    assert mach.read_phys(o(K4), o(8)) == bytes(8)
+    mach.iounmap(o(va))
+    w = V + 3 * G1
+    assert mach.ioremap_page_range(o(w), o(w + K4), o(PHYS), o(ptlib.PAGE_KERNEL_IO)) == 0
+    assert mach.walk(o(w)).pa == PHYS
+    assert mach.cpus[0].access(o(w)) == PHYS
+    mach.cpus[0].invpcid(o(0), o(0), o(w))
+    mach.cpus[0].write_cr3(o(mach.root))
+    mach.vunmap_range(o(w), o(w + K4))
+    mach.unmap_kernel_range(o(w), o(K4))
+    fa = faults.FailPageAlloc(probability=o(5), times=o(-1))
+    assert (fa.probability, fa.times) == (5, -1) and type(fa.probability) is int
+    rows = faults.sweep(lambda: ptlib.Machine(ram_pages=64),
+                        lambda m: m.ioremap_page_range(V, V + K4, PHYS), max_n=o(10))
+    assert rows[-1].injected is False
+    assert_sane(mach)

@@ -7,7 +7,7 @@ The calls run in a subprocess (``tests/robust_driver.py``) so that a segfault, a
 an AddressSanitizer report (the suite's ASan run preloads libasan, which the subprocess
 inherits) fails this test with the last calls shown.  How many calls: the Hypothesis
 profile named by ``PTLIB_HYPOTHESIS_PROFILE`` decides -- "nightly" 100,000 calls with a
-random seed, "dev" 10,000 with a random seed, "ci" (also when unset) 15,000 with a fixed
+random seed, "dev" 10,000 with a random seed, "ci" (also when unset) 20,000 with a fixed
 seed; ``PTLIB_ROBUST_SEED`` and ``PTLIB_ROBUST_CALLS`` override.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "robust_driver.py"
 
 #: calls per Hypothesis profile (ptlib/_pytest_plugin.py), and whether the seed is random
-CALLS = {"ci": (15_000, False), "dev": (10_000, True), "nightly": (100_000, True)}
+CALLS = {"ci": (20_000, False), "dev": (10_000, True), "nightly": (100_000, True)}
 CI_SEED = 20260501
 MIN_VALID_OK = 3            # every target: at least this many successes with valid arguments
 TIMEOUT = {"ci": 300, "dev": 300, "nightly": 1800}
