@@ -27,6 +27,7 @@
 
 #define PT_MAX_CPUS 64
 #define PT_MAX_MTRR 16
+#define PT_MAX_REPORTS 16384     /* reports stored; later non-BUG ones are only counted */
 
 /* Paging modes. */
 #define PT_PAGING_4LEVEL 4
@@ -315,6 +316,7 @@ int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out);
 size_t pt_report_count(const pt_machine *m);
 int pt_report_get(const pt_machine *m, size_t i, pt_report *out);
 void pt_reports_clear(pt_machine *m);
+uint64_t pt_reports_dropped(const pt_machine *m);
 int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out);
 
 /* CPUs (cpu.c).  Faults come back as 1 with the error code in *err. */

@@ -669,6 +669,13 @@ class Machine:
         """Every report recorded so far (kernel BUGs and WARNs, bad page states)."""
         return [self._report(i) for i in range(lib.pt_report_count(self._m))]
 
+    @property
+    def reports_dropped(self) -> int:
+        """Reports not stored because :attr:`reports` already holds ``PT_MAX_REPORTS``
+        (16384; a WARN per entry of a huge range would otherwise take gigabytes).  Kernel
+        BUG reports are always stored.  :meth:`clear_reports` resets it."""
+        return int(lib.pt_reports_dropped(self._m))
+
     def clear_reports(self) -> None:
         """Forget the recorded reports."""
         lib.pt_reports_clear(self._m)

@@ -1054,3 +1054,25 @@ def test_int_subclass_taken_by_value(mach):
                         lambda m: m.ioremap_page_range(V, V + K4, PHYS), max_n=o(10))
     assert rows[-1].injected is False
     assert_sane(mach)
+
+
+def test_warning_flood_is_capped():
+    """Unmapping a range of non-present, non-zero PTEs WARNs once per entry (the kernel's
+    WARN_ON in vunmap_pte_range): every one was stored, so an 8 GiB range took 3 s and
+    1.2 GB of host memory (a RAM of 2**26 frames could exhaust the host).  Past
+    PT_MAX_REPORTS only BUG reports are stored; the rest are counted."""
+    m = ptlib.Machine(ram_pages=256)
+    n = 48 * 512                                     # 48 PTE tables of non-present leaves
+    m.ioremap_page_range(V, V + n * K4, PHYS + K4, 0)     # phys not 2 MiB aligned: 4 KiB
+    m.vunmap_range(V, V + n * K4)
+    cap = ptlib.machine.lib.PT_MAX_REPORTS
+    reports = m.reports
+    assert len(reports) == cap and {r.kind for r in reports} == {"KernelWarning"}
+    assert m.reports_dropped == n - cap
+    # a BUG is still recorded, and raised with its own report
+    m.ioremap_page_range(V, V + K4, PHYS)
+    with pytest.raises(ptlib.KernelBug, match="pte_none") as info:
+        m.ioremap_page_range(V, V + K4, PHYS)
+    assert m.reports[-1] == info.value.report and len(m.reports) == cap + 1
+    m.clear_reports()
+    assert (m.reports, m.reports_dropped) == ([], 0)
