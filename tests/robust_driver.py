@@ -337,7 +337,7 @@ class Gen:
         elif "flush" in tname and self.r.random() < 0.2:
             e = TLB_FLUSH_ALL
         else:
-            e = min(s + self.size(), VEND)
+            e = min(s + self.cap(ms, self.size()), VEND)
         if ok:
             return e
         return self.r.choice([s, s - K4, s + 1, e + 1, e - 1, e + U64, e - U64, VEND + K4, U64,
@@ -347,12 +347,19 @@ class Gen:
         if "add_mtrr" in tname:
             s = self.r.choice([K4, M2, G1, 16 * K4])
         elif "ioremap" == tname.rsplit(".", 1)[-1]:
-            s = self.r.choice([1, 100, K4, K4 + 1, 3 * K4, M2, M2 + 5, G1, 2 * G1])
+            s = self.r.choice([1, 100, K4, K4 + 1, 3 * K4, M2, M2 + 5, 2 * M2, G1])
         else:
             s = self.size()
+        s = self.cap(ms, s)
         if ok:
             return s
         return self.r.choice([0, -K4, s + 1, s - 1, VEND, U64, U64 - 1, 1 << 52, 1 << 47])
+
+    def cap(self, ms: Optional[MState], size: int) -> int:
+        """Without huge leaves, a GiB is 262,144 PTEs (seconds): keep such ranges small."""
+        if ms is not None and not ms.m.knobs["ioremap_pmd_capable"] and size > 4 * M2:
+            return self.r.choice([4 * M2, M2 + K4, 64 * K4])
+        return size
 
     def p_phys(self, ms, a, ok, tname):
         al = self.align_for(tname)
@@ -449,8 +456,17 @@ class Gen:
     def p_data(self, ms, a, ok, tname):
         n = self.r.choice([0, 1, 8, 8, 64, 512])
         raw = bytes(self.r.randrange(256) for _ in range(n))
-        if self.r.random() < 0.3:            # a "not present" / harmless entry pattern
+        c = self.r.random()
+        if c < 0.2:                           # a "not present" / harmless entry pattern
             raw = bytes(n)
+        elif c < 0.5 and ms is not None:      # table entries that point into RAM: cycles,
+            ents = []                         # cross-linked and shared tables, huge leaves
+            for _ in range(max(1, n // 8)):
+                target = self.r.choice([self.r.choice(self.table_pas(ms)),
+                                        self.r.randrange(ms.m.pages.ram_pages) * K4])
+                flags = self.r.choice([0x63, 0x67, 0xE3, 0x163, 0x8000_0000_0000_0063, 0x62])
+                ents.append((target | flags).to_bytes(8, "little"))
+            raw = b"".join(ents)
         if ok:
             return self.r.choice([raw, bytearray(raw), memoryview(raw)])
         return self.r.choice([raw.decode("latin-1"), list(raw), bytes(U64 % 7 + 4096 * 4), None])
