@@ -309,8 +309,9 @@ int pt_flush_tlb_all(pt_machine *m);
 /* Inspection. */
 int pt_walk(pt_machine *m, uint64_t va, pt_walk_result *out);
 size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out, size_t cap);
+uint64_t pt_mappings_limit(const pt_machine *m);
 size_t pt_ptdump(pt_machine *m, char *buf, size_t cap);
-void pt_census(pt_machine *m, pt_table_census *out);
+int pt_census(pt_machine *m, pt_table_census *out);
 size_t pt_flush_count(const pt_machine *m);
 int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out);
 size_t pt_report_count(const pt_machine *m);

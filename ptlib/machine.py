@@ -609,6 +609,11 @@ class Machine:
         while True:
             buf = ffi.new("pt_mapping[]", cap)
             n = lib.pt_mappings(self._m, s, e, buf, cap)
+            if n > lib.pt_mappings_limit(self._m):
+                raise errors.InvalidArgument(
+                    f"start/end: [{s:#x}, {e:#x}) holds more leaves than tables in RAM can "
+                    f"({lib.pt_mappings_limit(self._m)}): tables are linked more than once "
+                    "(write_phys?); ask for a smaller range")
             if n <= cap:
                 return [Mapping(int(buf[i].va), int(buf[i].pa), int(buf[i].size),
                                 int(buf[i].prot)) for i in range(n)]
@@ -625,7 +630,8 @@ class Machine:
         """Table pages reachable from the root through present non-leaf entries, by level
         (plus "bad_pointers": table entries pointing outside RAM)."""
         c = ffi.new("pt_table_census *")
-        lib.pt_census(self._m, c)
+        if lib.pt_census(self._m, c) != lib.PT_OK:
+            raise errors.OutOfMemory("reachable_tables: no host memory for the walk")
         out = {"pgd": int(c.by_level[lib.PT_LEVEL_PGD]), "pud": int(c.by_level[lib.PT_LEVEL_PUD]),
                "pmd": int(c.by_level[lib.PT_LEVEL_PMD]), "pte": int(c.by_level[lib.PT_LEVEL_PTE])}
         out["bad_pointers"] = int(c.bad_pointers)

@@ -1076,3 +1076,37 @@ def test_warning_flood_is_capped():
     assert m.reports[-1] == info.value.report and len(m.reports) == cap + 1
     m.clear_reports()
     assert (m.reports, m.reports_dropped) == ([], 0)
+
+
+def _cross_linked(m: ptlib.Machine) -> None:
+    """write_phys makes every PUD entry of V's PUD table point at V's PMD table, every PMD
+    entry at V's PTE table (512 present PTEs), and 240 PGD entries at the PUD table."""
+    import struct
+    m.ioremap_page_range(V, V + K4, PHYS)
+    pud, pmd, pte = (e & 0x000F_FFFF_FFFF_F000 for _, e in m.walk(V).entries[:3])
+    m.write_phys(pud, struct.pack("<512Q", *[pmd | 0x63] * 512))
+    m.write_phys(pmd, struct.pack("<512Q", *[pte | 0x63] * 512))
+    m.write_phys(pte, struct.pack("<512Q", *[(PHYS + i * K4) | 0x163 for i in range(512)]))
+    m.write_phys(m.root + 8 * 272, struct.pack("<240Q", *[pud | 0x63] * 240))
+
+
+def test_cross_linked_tables_do_not_hang_the_walkers():
+    """Tables linked more than once (three write_phys calls on a 64-frame machine): ptdump
+    walked 240 * 512**3 entries (hours), reachable_tables counted 62 million PTE tables
+    and mappings() asked cffi for a buffer of billions of leaves."""
+    import time
+    m = ptlib.Machine(ram_pages=64)
+    _cross_linked(m)
+    t0 = time.perf_counter()
+    assert m.reachable_tables() == {"pgd": 1, "pud": 1, "pmd": 1, "pte": 1, "bad_pointers": 0}
+    out = m.ptdump()
+    assert "tables are linked more than once" in out.splitlines()[-1]
+    with pytest.raises(IA, match=names("start/end")):
+        m.mappings()
+    leaves = m.mappings(V, V + 2 * M2)              # a small range is answered
+    assert len(leaves) == 1024 and leaves[513].pa == PHYS + K4
+    assert m.leaked_tables() == {"pgd": 0, "pud": 0, "pmd": 0, "pte": 0}
+    m.check_leaks()
+    assert time.perf_counter() - t0 < 10
+    # an ordinary machine's dump has no such line
+    assert "linked more than once" not in ptlib.Machine(ram_pages=64).ptdump()
