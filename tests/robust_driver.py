@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import faulthandler
 import inspect
 import json
 import math
@@ -55,6 +56,7 @@ PHYS_LIMIT = 1 << 52
 U64 = 1 << 64
 NX = 1 << 63
 TLB_FLUSH_ALL = U64 - 1
+HANG_SECONDS = 120         # 50 calls taking longer than this: a hang
 
 # ------------------------------------------------------------------ the API, by introspection
 
@@ -1060,6 +1062,10 @@ class Driver:
 
     def run(self, calls: int) -> None:
         while self.calls < calls:
+            if self.calls % 50 == 0:
+                # a hang (also inside C) ends the process with every thread's traceback;
+                # the call log shows the calls that led there
+                faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
             self.one_call()
             if self.calls % 97 == 0:
                 self.recycle()
@@ -1076,6 +1082,7 @@ class Driver:
             except AssertionError as exc:
                 self.fail(f"#{self.calls} seed={self.seed} invariants({ms!r})", exc,
                           "machine invariant broken")
+        faulthandler.cancel_dump_traceback_later()
         self.finish(failed=False)
 
     def finish(self, failed: bool) -> None:
@@ -1117,6 +1124,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--keep-going", action="store_true",
                     help="collect distinct failures instead of stopping at the first")
     ns = ap.parse_args(argv)
+    faulthandler.enable()        # a segfault/abort prints the Python stack of the call
     seed = ns.seed if ns.seed is not None else random.SystemRandom().randrange(1 << 32)
     print(f"robust_driver: seed={seed} calls={ns.calls} ptlib={ptlib.__file__}", flush=True)
     t0 = time.perf_counter()

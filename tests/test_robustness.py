@@ -73,7 +73,9 @@ def test_public_api_never_crashes(tmp_path):
             result = json.loads(line[len("RESULT "):])
     if proc.returncode != 0 or result is None or result["failed"]:
         text = "\n".join(l for l in out.splitlines() if not l.startswith("RESULT "))
-        pytest.fail(f"robust_driver failed (exit status {proc.returncode}); replay: {replay}\n"
+        status = (f"killed by signal {-proc.returncode}" if proc.returncode < 0 else
+                  f"exit status {proc.returncode}")
+        pytest.fail(f"robust_driver failed ({status}); replay: {replay}\n"
                     f"{text[-6000:]}\nstderr:\n{proc.stderr[-6000:]}\n"
                     f"last calls:\n{_last_lines(log)}", pytrace=False)
 
