@@ -103,6 +103,9 @@ def test_public_api_never_crashes(tmp_path):
           f"{dict(sorted(totals.items(), key=lambda kv: -kv[1]))}")
     if result["slow"]:
         print(f"robustness: slow calls {result['slow']}")
+    for name, msg in result["unnamed_invalid_argument"].items():
+        # informational: an InvalidArgument whose message does not start "<argument>:"
+        print(f"robustness: {name}: InvalidArgument not naming an argument: {msg!r}")
 
 
 def test_driver_enumerates_the_public_api():
