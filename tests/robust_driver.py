@@ -1122,6 +1122,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--calls", type=int, default=10_000)
     ap.add_argument("--log", default=None, help="write each call here before making it")
+    ap.add_argument("--only", default=None, metavar="REGEX",
+                    help="call only the targets whose name matches (developer mode)")
     ap.add_argument("--paranoid", action="store_true",
                     help="check the machine invariants after every call")
     ap.add_argument("--keep-going", action="store_true",
@@ -1133,6 +1135,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     t0 = time.perf_counter()
     d = Driver(seed, ns.log)
     d.keep_going = ns.keep_going
+    if ns.only:
+        d.names = [n for n in d.names if re.search(ns.only, n)]
     d.paranoid = ns.paranoid
     d.run(ns.calls)
     for text in d.failures.values():
