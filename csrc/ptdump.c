@@ -106,8 +106,8 @@ size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out,
 }
 
 /* Reachable table pages from the root (frames referenced by present non-leaf entries).
- * Each frame counts once, at the first level it is reached (a frame linked more than once,
- * e.g. by write_phys, would otherwise be walked 512^3 times). */
+ * Each (frame, level) counts and is walked once (a frame linked more than once, e.g. by
+ * write_phys, would otherwise be walked 512^3 times). */
 static void census_level(pt_machine *m, uint64_t pa, int depth, pt_table_census *c,
                          uint8_t *seen)
 {
@@ -118,9 +118,9 @@ static void census_level(pt_machine *m, uint64_t pa, int depth, pt_table_census 
         return;
     }
     uint64_t pfn = pa >> PAGE_SHIFT;
-    if (seen[pfn >> 3] & (1u << (pfn & 7)))
+    if (seen[pfn] & (1u << depth))
         return;
-    seen[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+    seen[pfn] |= (uint8_t)(1u << depth);
     c->by_level[lv[depth]]++;
     c->total++;
     if (depth == 3)
@@ -136,7 +136,7 @@ static void census_level(pt_machine *m, uint64_t pa, int depth, pt_table_census 
 int pt_census(pt_machine *m, pt_table_census *out)
 {
     memset(out, 0, sizeof(*out));
-    uint8_t *seen = calloc((m->ram_pages + 7) / 8, 1);
+    uint8_t *seen = calloc(m->ram_pages, 1);    /* bit d: walked at depth d */
     if (!seen)
         return PT_ENOMEM;                   /* no host memory for the walk's bitmap */
     census_level(m, m->pgd_pa, 0, out, seen);
