@@ -153,6 +153,7 @@ struct pt_machine {
 
     pt_report *reports;
     size_t nreports, cap_reports;
+    uint64_t reports_dropped;          /* not stored: past PT_MAX_REPORTS (BUGs always are) */
     pt_flush_event *flushes;
     size_t nflushes, cap_flushes;
 

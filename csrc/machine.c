@@ -226,6 +226,12 @@ uint64_t pt_op(const pt_machine *m) { return m->op; }
 static void report_vadd(pt_machine *m, int kind, int cpu, const char *site, uint64_t va,
                         uint64_t pfn, const char *fmt, va_list ap)
 {
+    /* A WARN per entry over a huge range would store millions (GBs of host memory):
+     * past PT_MAX_REPORTS only BUG reports are kept (at most one per operation). */
+    if (m->nreports >= PT_MAX_REPORTS && kind != PT_REPORT_KERNEL_BUG) {
+        m->reports_dropped++;
+        return;
+    }
     if (m->nreports == m->cap_reports) {
         size_t cap = m->cap_reports ? m->cap_reports * 2 : 16;
         pt_report *n = realloc(m->reports, cap * sizeof(*n));
@@ -285,7 +291,8 @@ int pt_report_get(const pt_machine *m, size_t i, pt_report *out)
     return PT_OK;
 }
 
-void pt_reports_clear(pt_machine *m) { m->nreports = 0; }
+void pt_reports_clear(pt_machine *m) { m->nreports = 0; m->reports_dropped = 0; }
+uint64_t pt_reports_dropped(const pt_machine *m) { return m->reports_dropped; }
 
 /* ---- entry points: one kernel function, one operation ---- */
 

@@ -6,6 +6,7 @@
  * None of these oops: a table pointer outside RAM is counted or flagged, not followed.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "pgtable.h"
@@ -52,10 +53,15 @@ int pt_walk(pt_machine *m, uint64_t va, pt_walk_result *out)
 }
 
 /* Leaves overlapping [start, end): one record each, the leaf's own va; returns the count
- * (records past cap are counted, not written). */
+ * (records past cap are counted, not written).  Tables that are not shared hold at most
+ * pt_mappings_limit() leaves; past it (tables linked more than once, e.g. by write_phys)
+ * the count stops at limit + 1. */
+uint64_t pt_mappings_limit(const pt_machine *m) { return m->ram_pages * 512; }
+
 size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out, size_t cap)
 {
     size_t n = 0;
+    const uint64_t limit = pt_mappings_limit(m);
     if (start >= end)
         return 0;
     const uint64_t *pgd = table_at(m, m->pgd_pa);
@@ -89,7 +95,8 @@ size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out,
                     out[n].prot = size == PAGE_SIZE ? (e & ~mask)
                                                     : pgprot_large_2_4k(e & ~mask & ~_PAGE_PSE);
                 }
-                n++;
+                if (++n > limit)
+                    break;
             }
         }
         if (next == 0 || next >= end)
@@ -98,8 +105,11 @@ size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out,
     return n;
 }
 
-/* Reachable table pages from the root (frames referenced by present non-leaf entries). */
-static void census_level(pt_machine *m, uint64_t pa, int depth, pt_table_census *c)
+/* Reachable table pages from the root (frames referenced by present non-leaf entries).
+ * Each (frame, level) counts and is walked once (a frame linked more than once, e.g. by
+ * write_phys, would otherwise be walked 512^3 times). */
+static void census_level(pt_machine *m, uint64_t pa, int depth, pt_table_census *c,
+                         uint8_t *seen)
 {
     static const int lv[4] = { PT_LEVEL_PGD, PT_LEVEL_PUD, PT_LEVEL_PMD, PT_LEVEL_PTE };
     const uint64_t *t = table_at(m, pa);
@@ -107,6 +117,10 @@ static void census_level(pt_machine *m, uint64_t pa, int depth, pt_table_census 
         c->bad_pointers++;
         return;
     }
+    uint64_t pfn = pa >> PAGE_SHIFT;
+    if (seen[pfn] & (1u << depth))
+        return;
+    seen[pfn] |= (uint8_t)(1u << depth);
     c->by_level[lv[depth]]++;
     c->total++;
     if (depth == 3)
@@ -115,14 +129,19 @@ static void census_level(pt_machine *m, uint64_t pa, int depth, pt_table_census 
         uint64_t e = t[i];
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
             continue;
-        census_level(m, e & PTE_PFN_MASK, depth + 1, c);
+        census_level(m, e & PTE_PFN_MASK, depth + 1, c, seen);
     }
 }
 
-void pt_census(pt_machine *m, pt_table_census *out)
+int pt_census(pt_machine *m, pt_table_census *out)
 {
     memset(out, 0, sizeof(*out));
-    census_level(m, m->pgd_pa, 0, out);
+    uint8_t *seen = calloc(m->ram_pages, 1);    /* bit d: walked at depth d */
+    if (!seen)
+        return PT_ENOMEM;                   /* no host memory for the walk's bitmap */
+    census_level(m, m->pgd_pa, 0, out, seen);
+    free(seen);
+    return PT_OK;
 }
 
 /* ---- ptdump: arch/x86/mm/dump_pagetables.c ---- */
@@ -163,7 +182,16 @@ struct pg_state {
     uint64_t current_prot, effective_prot;
     uint64_t start_address, current_address;
     const struct addr_marker *marker;
+    uint64_t walks, max_walks;    /* lower tables walked; more than RAM frames: shared */
 };
+
+/* Descend into one more lower table?  Unshared tables are at most one walk per RAM frame;
+ * past that (tables linked more than once, e.g. by write_phys) the entry is shown as it is,
+ * which keeps the dump linear in RAM instead of 512^3 walks. */
+static bool may_descend(struct pg_state *st)
+{
+    return st->walks++ < st->max_walks;
+}
 
 static void printk_prot(struct sbuf *s, uint64_t pr, int level)
 {
@@ -249,7 +277,7 @@ static void walk_pmd_level(pt_machine *m, struct sbuf *s, struct pg_state *st, c
         if (!pmd_none(e)) {
             uint64_t prot = pmd_flags(e), eff = effective_prot(eff_in, prot);
             const uint64_t *sub = table_at(m, pmd_val(e) & pmd_pfn_mask(e));
-            if (pmd_large(e) || !pmd_present(e) || !sub)
+            if (pmd_large(e) || !pmd_present(e) || !sub || !may_descend(st))
                 note_page(s, st, prot, eff, 4);
             else
                 walk_pte_level(m, s, st, sub, eff, P + (uint64_t)i * PMD_SIZE);
@@ -268,7 +296,7 @@ static void walk_pud_level(pt_machine *m, struct sbuf *s, struct pg_state *st, c
         if (!pud_none(e)) {
             uint64_t prot = pud_flags(e), eff = effective_prot(eff_in, prot);
             const uint64_t *sub = table_at(m, pud_val(e) & pud_pfn_mask(e));
-            if (pud_large(e) || !pud_present(e) || !sub)
+            if (pud_large(e) || !pud_present(e) || !sub || !may_descend(st))
                 note_page(s, st, prot, eff, 3);
             else
                 walk_pmd_level(m, s, st, sub, eff, P + (uint64_t)i * PUD_SIZE);
@@ -284,6 +312,7 @@ size_t pt_ptdump(pt_machine *m, char *buf, size_t cap)
     struct sbuf s = { buf, cap, 0 };
     struct pg_state st;
     memset(&st, 0, sizeof(st));
+    st.max_walks = m->ram_pages;
     const uint64_t *pgd = table_at(m, m->pgd_pa);
     for (int i = 0; i < PTRS_PER_PGD; i++) {
         p4d_t e = { pgd[i] };
@@ -292,7 +321,7 @@ size_t pt_ptdump(pt_machine *m, char *buf, size_t cap)
         if (!p4d_none(e) && !hypervisor) {
             uint64_t prot = p4d_flags(e), eff = prot;
             const uint64_t *sub = table_at(m, p4d_val(e) & PTE_PFN_MASK);
-            if (pud_large((pud_t){ p4d_val(e) }) || !p4d_present(e) || !sub)
+            if (pud_large((pud_t){ p4d_val(e) }) || !p4d_present(e) || !sub || !may_descend(&st))
                 note_page(&s, &st, prot, eff, 1);
             else
                 walk_pud_level(m, &s, &st, sub, eff, (uint64_t)i * PGDIR_SIZE);
@@ -302,6 +331,9 @@ size_t pt_ptdump(pt_machine *m, char *buf, size_t cap)
     }
     st.current_address = normalize_addr((uint64_t)PTRS_PER_PGD * PGDIR_SIZE);
     note_page(&s, &st, 0, 0, 0);
+    if (st.walks > st.max_walks)
+        sb_printf(&s, "---[ ptdump: %llu lower tables not walked: tables are linked more than "
+                  "once ]---\n", (unsigned long long)(st.walks - st.max_walks));
     if (cap)
         buf[s.len < cap ? s.len : cap - 1] = '\0';
     return s.len + 1;

@@ -27,6 +27,7 @@
 
 #define PT_MAX_CPUS 64
 #define PT_MAX_MTRR 16
+#define PT_MAX_REPORTS 16384     /* reports stored; later non-BUG ones are only counted */
 
 /* Paging modes. */
 #define PT_PAGING_4LEVEL 4
@@ -309,13 +310,15 @@ int pt_flush_tlb_all(pt_machine *m);
 /* Inspection. */
 int pt_walk(pt_machine *m, uint64_t va, pt_walk_result *out);
 size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out, size_t cap);
+uint64_t pt_mappings_limit(const pt_machine *m);
 size_t pt_ptdump(pt_machine *m, char *buf, size_t cap);
-void pt_census(pt_machine *m, pt_table_census *out);
+int pt_census(pt_machine *m, pt_table_census *out);
 size_t pt_flush_count(const pt_machine *m);
 int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out);
 size_t pt_report_count(const pt_machine *m);
 int pt_report_get(const pt_machine *m, size_t i, pt_report *out);
 void pt_reports_clear(pt_machine *m);
+uint64_t pt_reports_dropped(const pt_machine *m);
 int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out);
 
 /* CPUs (cpu.c).  Faults come back as 1 with the error code in *err. */

@@ -43,6 +43,7 @@ class CacheEntry:
 def _check_va(va: object) -> int:
     if isinstance(va, bool) or not isinstance(va, int):
         raise TypeError(f"va: expected int, got {type(va).__name__}")
+    va = int.__index__(va)           # an int subclass by its value (its own arithmetic aside)
     if not 0 <= va < 1 << 64:
         raise errors.InvalidArgument(f"va: {va:#x} is not a 64-bit unsigned value")
     top = va >> 47
@@ -60,6 +61,7 @@ def _check_bool(name: str, v: object) -> bool:
 def _check_pcid(pcid: object) -> int:
     if isinstance(pcid, bool) or not isinstance(pcid, int):
         raise TypeError(f"pcid: expected int, got {type(pcid).__name__}")
+    pcid = int.__index__(pcid)
     if not 0 <= pcid <= 4095:
         raise errors.InvalidArgument(f"pcid: {pcid} is not in 0..4095")
     return pcid
@@ -92,13 +94,13 @@ def describe_error_code(err: int) -> str:
 class CPU:
     """One emulated CPU of a :class:`~ptlib.machine.Machine` (``m.cpus[i]``)."""
 
-    __slots__ = ("_machine_ref", "index", "_access1", "_mm", "_panic")
+    __slots__ = ("_machine_ref", "_index", "_access1", "_mm", "_panic")
 
     def __init__(self, machine: "Machine", index: int) -> None:
         # A weak reference: no Machine <-> CPU cycle, so a machine is freed (and its arena
         # recycled) as soon as its last reference goes, not at the next cyclic collection.
         self._machine_ref = weakref.ref(machine)
-        self.index = index
+        self._index = index
         # access()'s fast path: bound once (the machine's handle and its panic setting are
         # fixed for its lifetime)
         self._access1 = lib.pt_cpu_access1
@@ -121,6 +123,11 @@ class CPU:
     @property
     def _m(self) -> Any:
         return self._mm
+
+    @property
+    def index(self) -> int:
+        """This CPU's number in ``machine.cpus`` (read-only: it names the CPU in the core)."""
+        return self._index
 
     def _stats(self) -> Any:
         st = ffi.new("pt_cpu_stats *")
@@ -170,7 +177,7 @@ class CPU:
         code (the fault drops the TLB and PSC entries for va)."""
         if (write is False and user is False and fetch is False and type(va) is int
                 and (va >> 47) in _CANONICAL_TOPS):
-            pa = self._access1(self._mm, self.index, va, 0)     # fast path: a plain read
+            pa = self._access1(self._mm, self._index, va, 0)    # fast path: a plain read
             if pa != FAULT and not self._panic:
                 return pa
             v, acc = va, 0
@@ -200,6 +207,12 @@ class CPU:
         buffer that receives each error code (0 when translated).
         """
         if isinstance(vas, (list, tuple)):
+            for i, v in enumerate(vas):
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise TypeError(f"vas: item {i}: expected int, got {type(v).__name__}")
+                if not 0 <= v < 1 << 64:
+                    raise errors.InvalidArgument(
+                        f"vas: item {i}: {v:#x} is not a 64-bit unsigned value")
             vas = array("Q", vas)
         _check_items("vas", vas, 8)
         if out is not None:
@@ -253,6 +266,7 @@ class CPU:
         r = self._machine.root if root is None else root
         if isinstance(r, bool) or not isinstance(r, int):
             raise TypeError(f"root: expected int, got {type(r).__name__}")
+        r = int.__index__(r)
         if r % 4096 or not 0 <= r < self._machine.pages.ram_pages * 4096:
             raise errors.InvalidArgument(f"root: {r:#x} is not a page-aligned address in RAM")
         p = _check_pcid(pcid)
@@ -269,6 +283,7 @@ class CPU:
         of pcid; 2 everything, global translations included; 3 everything except global."""
         if isinstance(type, bool) or not isinstance(type, int):
             raise TypeError(f"type: expected int, got {type.__class__.__name__}")
+        type = int.__index__(type)
         if type not in (0, 1, 2, 3):
             raise errors.InvalidArgument(f"type: {type} is not an INVPCID type (0..3)")
         p = _check_pcid(pcid)

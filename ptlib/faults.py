@@ -80,7 +80,7 @@ def _int(name: str, value: object, lo: int, hi: int) -> int:
         raise TypeError(f"{name}: expected int, got {type(value).__name__}")
     if not lo <= value <= hi:
         raise errors.InvalidArgument(f"{name}: {value} is not in {lo}..{hi}")
-    return value
+    return int.__index__(value)      # an int subclass by its value
 
 
 def _site_set(name: str, value: object) -> frozenset[str]:
@@ -117,15 +117,12 @@ class FailPageAlloc:
     seed: Optional[int] = None
 
     def __post_init__(self) -> None:
-        _int("probability", self.probability, 0, 100)
-        _int("interval", self.interval, 1, _U64 - 1)
-        _int("times", self.times, -1, _INT_MAX)
-        _int("space", self.space, 0, _INT_MAX)
-        _int("verbose", self.verbose, 0, 2)
-        _int("min_order", self.min_order, 0, 10)
-        _int("fail_nth", self.fail_nth, 0, _U64 - 1)
-        if self.seed is not None:
-            _int("seed", self.seed, 0, _U64 - 1)
+        for name, lo, hi in (("probability", 0, 100), ("interval", 1, _U64 - 1),
+                             ("times", -1, _INT_MAX), ("space", 0, _INT_MAX),
+                             ("verbose", 0, 2), ("min_order", 0, 10),
+                             ("fail_nth", 0, _U64 - 1), ("seed", 0, _U64 - 1)):
+            if name != "seed" or self.seed is not None:
+                object.__setattr__(self, name, _int(name, getattr(self, name), lo, hi))
         for name in ("ignore_gfp_wait", "ignore_gfp_highmem"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected bool, got {type(getattr(self, name)).__name__}")
@@ -186,12 +183,25 @@ def from_c(c: Any, seed: Optional[int]) -> FailPageAlloc:
         fail_nth=int(c.task_fail_nth), seed=seed)
 
 
+def _check_machine(name: str, machine: object) -> Any:
+    from .machine import Machine
+    if not isinstance(machine, Machine):
+        raise TypeError(f"{name}: expected ptlib.Machine, got {type(machine).__name__}")
+    return machine
+
+
 class FailPageAllocScope:
     """What ``Machine.fail_page_alloc(**fields)`` returns: the attributes are already set;
     used as a context manager, the previous state (counters and PRNG included) comes back
     on exit."""
 
     def __init__(self, machine: Any, saved: Any, saved_seed: Optional[int]) -> None:
+        _check_machine("machine", machine)
+        if not (isinstance(saved, ffi.CData) and ffi.typeof(saved) is ffi.typeof("pt_fault_attr *")):
+            raise TypeError(f"saved: expected the saved pt_fault_attr (cdata), got "
+                            f"{type(saved).__name__}")
+        if saved_seed is not None:
+            _int("saved_seed", saved_seed, 0, _U64 - 1)
         self._machine = machine
         self._saved = saved
         self._saved_seed = saved_seed
@@ -211,6 +221,7 @@ class FailPageAllocScope:
 def last_failure(machine: Any) -> tuple[Optional[str], Optional[str], int]:
     """(site, reason, op) of the machine's last failed allocation: reason is "fail_nth",
     "fail_page_alloc" or "oom"; (None, None, 0) if none failed yet."""
+    _check_machine("machine", machine)
     info = ffi.new("pt_fault_info *")
     lib.pt_fault_info_get(machine._m, info)
     reason = _REASONS.get(info.last_failed_reason)
@@ -249,10 +260,19 @@ def sweep(machine_factory: Callable[[], Any], operation: Callable[[Any], Any], *
     class name (an ioremap whose table allocation fails returns -ENOMEM, which ptlib raises
     as ``OutOfMemory``).  Exceptions that are not ``PtlibError`` propagate.
     """
+    for name, fn in (("machine_factory", machine_factory), ("operation", operation)):
+        if not callable(fn):
+            raise TypeError(f"{name}: expected a callable, got {type(fn).__name__}")
+    if isinstance(expected_reports, str) or not isinstance(expected_reports, Iterable):
+        raise TypeError(f"expected_reports: expected a collection of report kinds, got "
+                        f"{type(expected_reports).__name__}")
     expected = frozenset(expected_reports)
+    if not all(isinstance(k, str) for k in expected):
+        raise TypeError("expected_reports: report kinds are str (e.g. \"KernelBug\")")
+    max_n = _int("max_n", max_n, 1, _U64 - 1)
     rows: list[SweepRow] = []
     for n in range(1, max_n + 1):
-        m = machine_factory()
+        m = _check_machine("machine_factory: its result", machine_factory())
         m.fail_nth(n)
         try:
             outcome = f"ok: {operation(m)!r}"

@@ -145,7 +145,7 @@ class Report:
 def _check_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name}: expected int, got {type(value).__name__}")
-    return value
+    return int.__index__(value)      # an int subclass by its value (its own arithmetic aside)
 
 
 def _check_u64(name: str, value: object) -> int:
@@ -178,7 +178,7 @@ def _make_config(paging: object, cpus: object, kernel: object, seed: object,
     if paging not in _PAGINGS:
         raise errors.InvalidArgument(
             f"paging: unknown mode {paging!r}; known: {sorted(_PAGINGS)}")
-    _check_int("cpus", cpus)
+    cpus = _check_int("cpus", cpus)
     if not 1 <= cpus <= lib.PT_MAX_CPUS:
         raise errors.InvalidArgument(f"cpus: {cpus} is not in 1..{lib.PT_MAX_CPUS}")
     if not isinstance(kernel, str):
@@ -186,8 +186,8 @@ def _make_config(paging: object, cpus: object, kernel: object, seed: object,
     if kernel not in profiles.names():
         raise errors.InvalidArgument(
             f"kernel: unknown profile {kernel!r}; known: {profiles.names()}")
-    _check_u64("seed", seed)
-    _check_int("ram_pages", ram_pages)
+    seed = _check_u64("seed", seed)
+    ram_pages = _check_int("ram_pages", ram_pages)
     if not 16 <= ram_pages <= 1 << 26:
         raise errors.InvalidArgument(f"ram_pages: {ram_pages} is not in 16..{1 << 26}")
     for sname, svalue, table in (("invlpg_psc", invlpg_psc, _INVLPG_PSC),
@@ -203,7 +203,7 @@ def _make_config(paging: object, cpus: object, kernel: object, seed: object,
     prof: dict[str, Any] = dict(profiles.get(kernel).knobs)
     for name, value in knobs.items():
         if name in CACHE_DEFAULTS:
-            _check_int(name, value)
+            value = _check_int(name, value)
             ways = min(4, value) if value > 0 else 1
             sets = value // ways if value > 0 else 0
             if value < 0 or value > 1 << 20 or (value and (sets * ways != value or
@@ -278,7 +278,7 @@ class Machine:
             key: Optional[tuple] = (args, tuple(map(type, args)),
                                     tuple((k, type(v), v) for k, v in knobs.items()))
             hit = _CONFIGS.get(key)
-        except TypeError:       # an unhashable argument: the checks below name it
+        except Exception:       # an unhashable argument: the checks below name it
             key = hit = None
         if hit is None:
             hit = _make_config(*args, knobs)
@@ -304,8 +304,8 @@ class Machine:
         self.sanitize = sanitize
         self.panic_on_report = panic_on_report
         self._seen_reports = 0
-        self.seed = seed
-        self.cpus: list[CPU] = [CPU(self, i) for i in range(cpus)]
+        self.seed = cfg.seed                 # the checked values (int subclasses by value)
+        self.cpus: list[CPU] = [CPU(self, i) for i in range(cfg.ncpus)]
         self._init_alloc_policy(alloc_policy, quarantine)    # ptlib/faults.py
 
     def __repr__(self) -> str:
@@ -637,6 +637,11 @@ class Machine:
         while True:
             buf = ffi.new("pt_mapping[]", cap)
             n = lib.pt_mappings(self._m, s, e, buf, cap)
+            if n > lib.pt_mappings_limit(self._m):
+                raise errors.InvalidArgument(
+                    f"start/end: [{s:#x}, {e:#x}) holds more leaves than tables in RAM can "
+                    f"({lib.pt_mappings_limit(self._m)}): tables are linked more than once "
+                    "(write_phys?); ask for a smaller range")
             if n <= cap:
                 return [Mapping(int(buf[i].va), int(buf[i].pa), int(buf[i].size),
                                 int(buf[i].prot)) for i in range(n)]
@@ -653,7 +658,8 @@ class Machine:
         """Table pages reachable from the root through present non-leaf entries, by level
         (plus "bad_pointers": table entries pointing outside RAM)."""
         c = ffi.new("pt_table_census *")
-        lib.pt_census(self._m, c)
+        if lib.pt_census(self._m, c) != lib.PT_OK:
+            raise errors.OutOfMemory("reachable_tables: no host memory for the walk")
         out = {"pgd": int(c.by_level[lib.PT_LEVEL_PGD]), "pud": int(c.by_level[lib.PT_LEVEL_PUD]),
                "pmd": int(c.by_level[lib.PT_LEVEL_PMD]), "pte": int(c.by_level[lib.PT_LEVEL_PTE])}
         out["bad_pointers"] = int(c.bad_pointers)
@@ -696,6 +702,13 @@ class Machine:
     def reports(self) -> list[Report]:
         """Every report recorded so far (kernel BUGs and WARNs, bad page states)."""
         return [self._report(i) for i in range(lib.pt_report_count(self._m))]
+
+    @property
+    def reports_dropped(self) -> int:
+        """Reports not stored because :attr:`reports` already holds ``PT_MAX_REPORTS``
+        (16384; a WARN per entry of a huge range would otherwise take gigabytes).  Kernel
+        BUG reports are always stored.  :meth:`clear_reports` resets it."""
+        return int(lib.pt_reports_dropped(self._m))
 
     def clear_reports(self) -> None:
         """Forget the recorded reports."""

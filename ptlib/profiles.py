@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping, Optional, Union
 
+from .errors import InvalidArgument
+
 
 @dataclass(frozen=True)
 class Knob:
@@ -211,6 +213,19 @@ def names() -> list[str]:
     return list(_PROFILES)
 
 
+class UnknownProfile(InvalidArgument, KeyError):
+    """No profile has that name: an ``InvalidArgument`` (so a ``PtlibError``), and also
+    a ``KeyError`` as :func:`get` always raised."""
+
+    __str__ = Exception.__str__         # the message, not KeyError's repr of it
+
+
 def get(name: str) -> Profile:
-    """The profile called ``name``; ``KeyError`` if there is none."""
-    return _PROFILES[name]
+    """The profile called ``name``; ``UnknownProfile`` (an ``InvalidArgument`` and a
+    ``KeyError``) if there is none, ``TypeError`` if ``name`` is not a str."""
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected str, got {type(name).__name__}")
+    try:
+        return _PROFILES[name]
+    except KeyError:
+        raise UnknownProfile(f"name: unknown profile {name!r}; known: {names()}") from None

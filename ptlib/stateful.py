@@ -25,9 +25,9 @@ Rules
     chunk around it (so that a huge map may then free its table), or anywhere;
   * ``map_huge``: an aligned 2 MiB / 1 GiB map over the chunk of an earlier ``unmap_range``;
   * ``remap_huge``: the two in one step, as a driver remapping a region with a larger page
-    size does: ``vunmap_range`` of the 2 MiB / 1 GiB chunk around a smaller leaf, then one
-    huge ``ioremap_page_range`` over it (the path where ``pmd_free_pte_page`` /
-    ``pud_free_pmd_page`` free the chunk's table);
+    size does: ``vunmap_range`` of the leaves in the 2 MiB / 1 GiB chunk around a smaller
+    leaf, then one huge ``ioremap_page_range`` over the chunk (the path where
+    ``pmd_free_pte_page`` / ``pud_free_pmd_page`` free the chunk's table);
   * ``map_area`` / ``unmap_area``: ``m.ioremap(phys, size)`` / ``m.iounmap(va)`` (a Bundle of
     live areas; the area allocator is first fit from ``VMALLOC_START``, so areas live below
     ``RAW_LO``, which is checked);
@@ -270,8 +270,8 @@ class IoremapStateMachine(RuleBasedStateMachine):
 
     @rule(sel=_sel, huge=st.sampled_from([M2, G1]))
     def remap_huge(self, sel: int, huge: int) -> None:
-        """vunmap_range of the chunk around a leaf smaller than ``huge``, then a map of
-        ``huge`` bytes over the chunk (see the module docstring)."""
+        """vunmap_range of the leaves in the chunk around a leaf smaller than ``huge``, then
+        a map of ``huge`` bytes over the chunk (see the module docstring)."""
         small = [x for x in self._leaves() if x[2] < huge]
         if not small:
             return
@@ -279,11 +279,17 @@ class IoremapStateMachine(RuleBasedStateMachine):
         start = va & ~(huge - 1)
         if start < RAW_LO or start + huge > RAW_HI:
             return
-        self._log(f"vunmap_range({start - RAW_LO:#x}, +{huge:#x})")
-        self.m.vunmap_range(start, start + huge)
-        self.model.vunmap_range(start, start + huge)
+        # unmap just the span of the chunk's leaves (as iounmap of the old region would):
+        # a few pages flush page by page, so INVLPG's PCID rules matter, not a full flush
+        inside = [x for x in self._leaves() if start <= x[0] < start + huge]
+        lo, hi = inside[0][0], max(x[0] + x[2] for x in inside)
+        if hi > start + huge:          # a leaf reaching out of the chunk: keep it whole
+            return
+        self._log(f"vunmap_range({lo - RAW_LO:#x}, +{hi - lo:#x})")
+        self.m.vunmap_range(lo, hi)
+        self.model.vunmap_range(lo, hi)
         self._leaves_cache = None
-        self.unmapped.append(start)
+        self.unmapped.append(lo)
         self.map_range(start - RAW_LO, huge, 0, 0)
 
     # ---- the area API ----

@@ -917,3 +917,196 @@ def test_random_garbage(ioremap, unmap):
         for va in (ustart, uend - K4, (ustart + uend) // 2 // K4 * K4):
             assert m.walk(va).pa is None             # [ustart, uend) is unmapped
     _check_outcome(m, valid, exc, before, ("start", "end"))
+
+
+# ------------------------------------- found by tests/test_robustness.py (regressions)
+
+def test_cpu_index_is_read_only(mach):
+    """cpu.index names the CPU in the core: assigning it (a str, 99) used to be accepted
+    and broke every later call on that CPU with cffi's "an integer is required"."""
+    cpu = mach.cpus[1]
+    with pytest.raises(AttributeError):
+        cpu.index = "x"          # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        cpu.index = 99           # type: ignore[misc]
+    assert cpu.index == 1
+    assert cpu.tlb_entries() == [] and cpu.cr3[0] == mach.root
+
+
+@pytest.mark.parametrize("vas, exc", [
+    ([V, None], TypeError), (["x"], TypeError), ([1.5], TypeError), ((V, b"\x00"), TypeError),
+    ([-1], IA), ([U64], IA), ([V, 1 << 200], IA), ((-K4,), IA),
+])
+def test_translate_many_bad_list_items(mach, vas, exc):
+    """A list/tuple of addresses is converted to uint64: a non-int item used to raise
+    array's "'NoneType' object cannot be interpreted as an integer" and an out-of-range one
+    OverflowError ("can't convert negative int to unsigned"), neither naming vas."""
+    with pytest.raises(exc, match=names("vas")) as info:
+        mach.cpus[0].translate_many(vas)
+    assert type(info.value) is exc
+    assert list(mach.cpus[0].translate_many([V])) == [ptlib.FAULT]
+
+
+def test_profiles_get_bad_name():
+    """profiles.get(name): an unknown name was a bare KeyError (not a PtlibError) and an
+    unhashable one "unhashable type: 'dict'"; now UnknownProfile, an InvalidArgument that
+    is still a KeyError, and a TypeError naming name."""
+    with pytest.raises(IA, match=names("name")) as info:
+        ptlib.profiles.get("v4.19")
+    assert isinstance(info.value, KeyError)          # what get() always raised
+    assert "v4.19" in str(info.value) and not str(info.value).startswith('"')
+    for bad in (None, {"a": 1}, ["v4.18"], 4.18, b"v4.18"):
+        with pytest.raises(TypeError, match=names("name")):
+            ptlib.profiles.get(bad)                  # type: ignore[arg-type]
+    assert ptlib.profiles.get("v4.18").name == "v4.18"
+
+
+@pytest.mark.parametrize("bad", [None, 1, "m", object()])
+def test_last_failure_not_a_machine(bad):
+    """faults.last_failure(machine) raised AttributeError ("'str' object has no attribute
+    '_m'")."""
+    from ptlib import faults
+    with pytest.raises(TypeError, match=names("machine")):
+        faults.last_failure(bad)
+    assert faults.last_failure(ptlib.Machine(ram_pages=64)) == (None, None, 0)
+
+
+def test_fail_page_alloc_scope_bad_arguments(mach):
+    """FailPageAllocScope(machine, saved, saved_seed) stored anything; restore() (or leaving
+    the with block) then failed inside cffi, or with AttributeError for a non-machine."""
+    from ptlib import faults
+    from ptlib.machine import ffi
+    good = mach.fail_page_alloc(probability=100, min_order=0, ignore_gfp_wait=False)
+    saved = good._saved
+    for args, name in [(("m", saved, None), "machine"), ((None, saved, None), "machine"),
+                       ((mach, None, None), "saved"), ((mach, 1, None), "saved"),
+                       ((mach, ffi.new("int *"), None), "saved")]:
+        with pytest.raises(TypeError, match=names(name)):
+            faults.FailPageAllocScope(*args)
+    for seed, exc in [(-1, IA), (U64, IA), ("s", TypeError), (1.0, TypeError)]:
+        with pytest.raises(exc, match=names("saved_seed")):
+            faults.FailPageAllocScope(mach, saved, seed)
+    good.restore()
+    assert mach.fail_page_alloc_state == faults.FailPageAlloc()
+    assert_works(mach)
+
+
+def test_sweep_bad_arguments():
+    """faults.sweep: a non-callable factory or operation raised "'int' object is not
+    callable", a factory returning a non-Machine AttributeError, max_n="x" "unsupported
+    operand type(s)", max_n <= 0 a SweepError claiming the failure was still consumed."""
+    from ptlib import faults
+
+    def factory() -> ptlib.Machine:
+        return ptlib.Machine(ram_pages=64)
+
+    def op(m: ptlib.Machine) -> int:
+        return m.ioremap_page_range(V, V + K4, PHYS)
+
+    cases = [((1, op), {}, TypeError, "machine_factory"), ((factory, None), {}, TypeError,
+                                                            "operation"),
+             ((lambda: 1, op), {}, TypeError, "machine_factory"),
+             ((factory, op), {"max_n": "x"}, TypeError, "max_n"),
+             ((factory, op), {"max_n": True}, TypeError, "max_n"),
+             ((factory, op), {"max_n": 0}, IA, "max_n"),
+             ((factory, op), {"max_n": -1}, IA, "max_n"),
+             ((factory, op), {"expected_reports": None}, TypeError, "expected_reports"),
+             ((factory, op), {"expected_reports": "KernelBug"}, TypeError, "expected_reports"),
+             ((factory, op), {"expected_reports": [1]}, TypeError, "expected_reports")]
+    for args, kw, exc, name in cases:
+        with pytest.raises(exc, match=names(name)):
+            faults.sweep(*args, **kw)
+    rows = faults.sweep(factory, op, expected_reports=("KernelBug",), max_n=50)
+    assert rows[-1].injected is False
+
+
+class _OddInt(int):
+    """An int subclass with its own (broken) arithmetic: ptlib takes it by its value."""
+
+    def _odd(self, *_: Any) -> str:
+        return "odd"
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mod__ = __floordiv__ = __rshift__ = _odd
+    __and__ = __or__ = __mul__ = _odd
+
+
+def test_int_subclass_taken_by_value(mach):
+    """ioremap(phys, size) and read_phys(pa, n) with such ints raised "'>' not supported
+    between instances of 'str' and 'int'"; others gave wrong rejections ("V is not page
+    aligned"); sweep(max_n=...) failed in range()."""
+    from ptlib import faults
+    o = _OddInt
+    va = mach.ioremap(o(PHYS), o(K4))
+    assert mach.walk(va).pa == PHYS
+    assert mach.read_phys(o(K4), o(8)) == bytes(8)
+    mach.iounmap(o(va))
+    w = V + 3 * G1
+    assert mach.ioremap_page_range(o(w), o(w + K4), o(PHYS), o(ptlib.PAGE_KERNEL_IO)) == 0
+    assert mach.walk(o(w)).pa == PHYS
+    assert mach.cpus[0].access(o(w)) == PHYS
+    mach.cpus[0].invpcid(o(0), o(0), o(w))
+    mach.cpus[0].write_cr3(o(mach.root))
+    mach.vunmap_range(o(w), o(w + K4))
+    mach.unmap_kernel_range(o(w), o(K4))
+    fa = faults.FailPageAlloc(probability=o(5), times=o(-1))
+    assert (fa.probability, fa.times) == (5, -1) and type(fa.probability) is int
+    rows = faults.sweep(lambda: ptlib.Machine(ram_pages=64),
+                        lambda m: m.ioremap_page_range(V, V + K4, PHYS), max_n=o(10))
+    assert rows[-1].injected is False
+    assert_sane(mach)
+
+
+def test_warning_flood_is_capped():
+    """Unmapping a range of non-present, non-zero PTEs WARNs once per entry (the kernel's
+    WARN_ON in vunmap_pte_range): every one was stored, so an 8 GiB range took 3 s and
+    1.2 GB of host memory (a RAM of 2**26 frames could exhaust the host).  Past
+    PT_MAX_REPORTS only BUG reports are stored; the rest are counted."""
+    m = ptlib.Machine(ram_pages=256)
+    n = 48 * 512                                     # 48 PTE tables of non-present leaves
+    m.ioremap_page_range(V, V + n * K4, PHYS + K4, 0)     # phys not 2 MiB aligned: 4 KiB
+    m.vunmap_range(V, V + n * K4)
+    cap = ptlib.machine.lib.PT_MAX_REPORTS
+    reports = m.reports
+    assert len(reports) == cap and {r.kind for r in reports} == {"KernelWarning"}
+    assert m.reports_dropped == n - cap
+    # a BUG is still recorded, and raised with its own report
+    m.ioremap_page_range(V, V + K4, PHYS)
+    with pytest.raises(ptlib.KernelBug, match="pte_none") as info:
+        m.ioremap_page_range(V, V + K4, PHYS)
+    assert m.reports[-1] == info.value.report and len(m.reports) == cap + 1
+    m.clear_reports()
+    assert (m.reports, m.reports_dropped) == ([], 0)
+
+
+def _cross_linked(m: ptlib.Machine) -> None:
+    """write_phys makes every PUD entry of V's PUD table point at V's PMD table, every PMD
+    entry at V's PTE table (512 present PTEs), and 240 PGD entries at the PUD table."""
+    import struct
+    m.ioremap_page_range(V, V + K4, PHYS)
+    pud, pmd, pte = (e & 0x000F_FFFF_FFFF_F000 for _, e in m.walk(V).entries[:3])
+    m.write_phys(pud, struct.pack("<512Q", *[pmd | 0x63] * 512))
+    m.write_phys(pmd, struct.pack("<512Q", *[pte | 0x63] * 512))
+    m.write_phys(pte, struct.pack("<512Q", *[(PHYS + i * K4) | 0x163 for i in range(512)]))
+    m.write_phys(m.root + 8 * 272, struct.pack("<240Q", *[pud | 0x63] * 240))
+
+
+def test_cross_linked_tables_do_not_hang_the_walkers():
+    """Tables linked more than once (three write_phys calls on a 64-frame machine): ptdump
+    walked 240 * 512**3 entries (hours), reachable_tables counted 62 million PTE tables
+    and mappings() asked cffi for a buffer of billions of leaves."""
+    import time
+    m = ptlib.Machine(ram_pages=64)
+    _cross_linked(m)
+    t0 = time.perf_counter()
+    assert m.reachable_tables() == {"pgd": 1, "pud": 1, "pmd": 1, "pte": 1, "bad_pointers": 0}
+    out = m.ptdump()
+    assert "tables are linked more than once" in out.splitlines()[-1]
+    with pytest.raises(IA, match=names("start/end")):
+        m.mappings()
+    leaves = m.mappings(V, V + 2 * M2)              # a small range is answered
+    assert len(leaves) == 1024 and leaves[513].pa == PHYS + K4
+    assert m.leaked_tables() == {"pgd": 0, "pud": 0, "pmd": 0, "pte": 0}
+    m.check_leaks()
+    assert time.perf_counter() - t0 < 10
+    # an ordinary machine's dump has no such line
+    assert "linked more than once" not in ptlib.Machine(ram_pages=64).ptdump()
