@@ -146,6 +146,22 @@ class IoremapStateMachine(RuleBasedStateMachine):
             self._leaf_vas = [x[0] for x in self._leaves_cache]
         return self._leaves_cache
 
+    def _changed(self, start: int, end: int) -> None:
+        """The model changed in [start, end) (an unmap may also have dropped whole leaves
+        overlapping it): re-read its leaves over that span into the cache."""
+        if self._leaves_cache is None:
+            return
+        leaves, vas = self._leaves_cache, self._leaf_vas
+        i = bisect.bisect_right(vas, start) - 1          # cached leaves overlapping the range
+        if i < 0 or leaves[i][0] + leaves[i][2] <= start:
+            i += 1
+        j = bisect.bisect_left(vas, end)
+        lo = min(start, leaves[i][0]) if i < j else start
+        hi = max(end, leaves[j - 1][0] + leaves[j - 1][2]) if i < j else end
+        new = self.model.mappings(max(lo, RAW_LO), min(hi, RAW_HI))
+        leaves[i:j] = new
+        vas[i:j] = [x[0] for x in new]
+
     def _mapped(self, start: int, end: int) -> bool:
         """Whether the RefModel has a leaf overlapping [start, end) (leaves are sorted)."""
         leaves = self._leaves()
@@ -172,7 +188,7 @@ class IoremapStateMachine(RuleBasedStateMachine):
         for x in self.m.mappings(start, end):
             s, e = max(x.va, start), min(x.va + x.size, end)
             assert self.model.ioremap_page_range(s, e, x.pa + (s - x.va), x.prot) == 0
-        self._leaves_cache = None
+        self._changed(start, end)
 
     # ---- boot ----
 
@@ -229,7 +245,7 @@ class IoremapStateMachine(RuleBasedStateMachine):
             self._sync_model(start, end)
             return
         assert self.model.ioremap_page_range(start, end, phys, PAGE_KERNEL_IO) == 0
-        self._leaves_cache = None
+        self._changed(start, end)
         got = [(x.va, x.pa, x.size) for x in self.m.mappings(start, end)]
         exp = [(va, pa, sz) for va, pa, sz, _ in self.model.mappings(start, end)]
         assert got == exp, f"leaves differ from the RefModel: {got[:4]} vs {exp[:4]}"
@@ -251,7 +267,7 @@ class IoremapStateMachine(RuleBasedStateMachine):
         self._log(f"vunmap_range({start - RAW_LO:#x}, +{end - start:#x})")
         self.m.vunmap_range(start, end)
         self.model.vunmap_range(start, end)
-        self._leaves_cache = None
+        self._changed(start, end)
         if leaves:              # a table there may now be empty: map_huge's candidates
             self.unmapped.append(start)
 
@@ -288,7 +304,7 @@ class IoremapStateMachine(RuleBasedStateMachine):
         self._log(f"vunmap_range({lo - RAW_LO:#x}, +{hi - lo:#x})")
         self.m.vunmap_range(lo, hi)
         self.model.vunmap_range(lo, hi)
-        self._leaves_cache = None
+        self._changed(lo, hi)
         self.unmapped.append(lo)
         self.map_range(start - RAW_LO, huge, 0, 0)
 

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 from hypothesis import HealthCheck, Phase, seed, settings
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import invariant, run_state_machine_as_test
 
-from ptlib.stateful import IoremapStateMachine, SanitizerFound
+from ptlib.stateful import RAW_HI, RAW_LO, IoremapStateMachine, SanitizerFound
 
 SEEDS = list(range(10))
 
@@ -57,6 +57,21 @@ def test_v418_runs_clean() -> None:
     assert total.get("vunmap_range", 0) >= 15
     assert total.get("access", 0) >= 30
     assert total.get("table_frees", 0) >= 5        # pmd_free_pte_page / pud_free_pmd_page ran
+
+
+class CheckedCache(IoremapStateMachine):
+    """The state machine's cached model leaves (updated piecewise after every change) equal
+    the model's leaves read afresh, after every step."""
+
+    @invariant()
+    def leaves_cache_is_exact(self) -> None:
+        if getattr(self, "_leaves_cache", None) is not None:
+            assert self._leaves_cache == self.model.mappings(RAW_LO, RAW_HI)
+            assert self._leaf_vas == [x[0] for x in self._leaves_cache]
+
+
+def test_cached_model_leaves_stay_exact() -> None:
+    run_state_machine_as_test(CheckedCache, settings=settings(CLEAN, max_examples=60))
 
 
 class OnV619(IoremapStateMachine):
