@@ -447,7 +447,9 @@ typedef struct pt_vm_area {
     uint64_t start;              /* va_start */
     uint64_t size;               /* va_end - va_start: the guard page included */
     uint64_t phys;               /* vm_struct->phys_addr (page aligned) */
-    int lazy;                    /* 1: freed, waiting for the lazy purge (still reserved) */
+    int lazy;                    /* 1: freed, waiting for the lazy purge (still reserved);
+                                    an area whose unmap oopsed in iounmap stays reserved
+                                    with lazy 0, never purged (as in the kernel) */
 } pt_vm_area;
 
 /* __ioremap_caller(phys, size) with the final prot: *va_out = vaddr + offset of phys in its
