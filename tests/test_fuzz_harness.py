@@ -21,7 +21,7 @@ CSRC = ROOT / "csrc"
 FUZZ = ROOT / "tests" / "fuzz"
 NIGHTLY = (os.environ.get("PTLIB_HYPOTHESIS_PROFILE") == "nightly"
            or bool(os.environ.get("PTLIB_NIGHTLY")))
-NRANDOM = 20000 if NIGHTLY else 2500
+NRANDOM = 20000 if NIGHTLY else 2000
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed to build the replay driver"),
