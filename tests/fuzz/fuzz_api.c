@@ -77,6 +77,7 @@ struct st {
     unsigned nio;
     uint64_t data[NPOOL];        /* data pages allocated */
     unsigned ndata;
+    unsigned nbig;               /* sizes above 32 MiB generated */
     size_t reports_seen;
 };
 
@@ -113,7 +114,7 @@ static uint64_t gen_vmalloc_va(struct rd *r, struct st *s)
 }
 
 /* A size (multiple of 4K), biased toward 4K/2M/1G multiples and small. */
-static uint64_t gen_size(struct rd *r)
+static uint64_t gen_size_raw(struct rd *r)
 {
     uint8_t k = u8(r);
     switch (k % 6) {
@@ -132,10 +133,26 @@ static uint64_t gen_size(struct rd *r)
     }
 }
 
+/* A size; above 32 MiB only a few times per input (fewer with the event log on), so that
+ * an input stays well under libFuzzer's 1 s timeout. */
+static uint64_t gen_size(struct rd *r, struct st *s)
+{
+    uint64_t sz = gen_size_raw(r);
+    if (sz > 16 * M2 && s->nbig++ >= (s->record ? 1u : 4u))
+        sz = (sz / PAGE % 8192 + 1) * PAGE;
+    return sz;
+}
+
+/* A leaf without P (nor PROTNONE): each of its PTEs WARNs at unmap (a report each). */
+static uint64_t clamp_if_not_present(uint64_t prot, uint64_t size)
+{
+    return (prot & 0x101) || size <= 64 * PAGE ? size : 64 * PAGE;
+}
+
 /* A [start, end) inside the vmalloc area (the documented precondition). */
 static void gen_range(struct rd *r, struct st *s, uint64_t *start, uint64_t *end)
 {
-    uint64_t a = gen_vmalloc_va(r, s), sz = gen_size(r);
+    uint64_t a = gen_vmalloc_va(r, s), sz = gen_size(r, s);
     if (a + sz > VSTART + VSIZE || a + sz < a)
         sz = VSTART + VSIZE - a;
     *start = a;
@@ -302,9 +319,11 @@ static void op_ioremap_page_range(struct rd *r, struct st *s)
     uint64_t a, e;
     int ret = 7;
     gen_range(r, s, &a, &e);
-    uint64_t phys = gen_phys(r, e > a ? e - a : 0);
+    uint64_t phys = gen_phys(r, e > a ? e - a : 0), prot = gen_prot(r);
+    if (e > a)
+        e = a + clamp_if_not_present(prot, e - a);
     CALL(pt_ioremap_page_range);
-    int rc = pt_ioremap_page_range(s->m, a, e, phys, gen_prot(r), &ret);
+    int rc = pt_ioremap_page_range(s->m, a, e, phys, prot, &ret);
     check_entry(rc, 0);
     if (rc == PT_OK)
         CHECK(ret == 0 || ret == -12, ret, 0);
@@ -331,7 +350,7 @@ static void op_unaligned_range(struct rd *r, struct st *s)
     uint64_t a = gen_vmalloc_va(r, s), e;
     if (u8(r) & 1) {             /* unaligned start or end */
         uint64_t off = 1 + u16(r) % (PAGE - 1);
-        e = a + gen_size(r);
+        e = a + gen_size(r, s);
         if (u8(r) & 1)
             a += off;
         else
@@ -406,7 +425,7 @@ static void op_flush(struct rd *r, struct st *s)
     switch (k % 4) {
     case 0: e = a + (uint64_t)(u8(r) % 40) * PAGE; break;
     case 1: e = UINT64_MAX; break;
-    case 2: e = a + gen_size(r); break;
+    case 2: e = a + gen_size(r, s); break;
     default: e = u64(r); break;
     }
     if (k & 0x10) {
@@ -439,9 +458,9 @@ static void op_flush(struct rd *r, struct st *s)
 static void op_ioremap(struct rd *r, struct st *s)
 {
     uint8_t k = u8(r);
-    uint64_t size = k & 1 ? gen_size(r) : u16(r);
+    uint64_t size = k & 1 ? gen_size(r, s) : u16(r);
     if (!(k & 1) && (k & 2))
-        size += (uint64_t)u8(r) << 20;
+        size += (uint64_t)u8(r) << 20;      /* up to 255 MiB */
     if (!size)
         size = 1;
     uint64_t phys = gen_phys(r, size + PAGE);
@@ -451,8 +470,10 @@ static void op_ioremap(struct rd *r, struct st *s)
         phys = 0;
     uint64_t va = 7;
     int err = 7;
+    uint64_t prot = gen_prot(r);
+    size = clamp_if_not_present(prot, size);
     CALL(pt_ioremap);
-    int rc = pt_ioremap(s->m, phys, size, gen_prot(r), &va, &err);
+    int rc = pt_ioremap(s->m, phys, size, prot, &va, &err);
     check_entry(rc, 0);
     if (rc == PT_OK) {
         if (va) {
@@ -808,7 +829,7 @@ static void op_mtrr(struct rd *r, struct st *s)
         pt_mtrr_set_default(s->m, type, enabled);
         return;
     }
-    uint64_t base = gen_phys(r, G1), size = k & 2 ? gen_size(r) : u64(r);
+    uint64_t base = gen_phys(r, G1), size = k & 2 ? gen_size(r, s) : u64(r);
     static const int types[] = { 0, 1, 4, 5, 6, 7, 255 };
     int type = types[u8(r) % 7];
     CALL(pt_mtrr_add);
@@ -833,7 +854,7 @@ static void op_inspect(struct rd *r, struct st *s)
     }
     case 1: {
         uint64_t a = gen_vmalloc_va(r, s), e;
-        e = k & 0x10 ? VSTART + VSIZE : a + gen_size(r);
+        e = k & 0x10 ? VSTART + VSIZE : a + gen_size(r, s);
         if (e > VSTART + VSIZE)
             e = VSTART + VSIZE;
         size_t cap = u8(r) % 65;
@@ -984,6 +1005,7 @@ static void op_bench(struct rd *r, struct st *s)
             e = a + PAGE;
         CALL(pt_bench_ioremap);
         uint64_t phys = gen_phys(r, e - a), prot = gen_prot(r);
+        e = a + clamp_if_not_present(prot, e - a);
         rc = pt_bench_ioremap(s->m, a, e - a, phys, prot, reps, ns);
         CHECK(rc == PT_OK || rc == PT_EINVAL, rc, 0);
         break;
@@ -1017,6 +1039,7 @@ static void op_bench(struct rd *r, struct st *s)
         uint64_t size = (uint64_t)(u8(r) % 4 + 1) * (k & 0x80 ? M2 : PAGE);
         uint64_t phys = gen_phys(r, 4 * M2) & ~(M2 - 1), prot = gen_prot(r);
         int iters = u8(r) % 4;
+        size = clamp_if_not_present(prot, size);
         CALL(pt_bench_ioremap_cycles);
         rc = pt_bench_ioremap_cycles(s->m, base, stride, nslots, size, phys, prot, iters, reps, ns);
         CHECK(rc == PT_OK || rc == PT_EINVAL, rc, 0);
@@ -1074,7 +1097,7 @@ static pt_machine *gen_machine(struct rd *r, struct st *s)
     cfg.invlpg_covering = (b >> 5) & 1;
     cfg.sanitize = ((b >> 6) & 3) != 3;
     cfg.speculation = d % 2;
-    cfg.record_events = (d >> 1) & 1;
+    cfg.record_events = (d & 6) == 6;   /* the event log is costly: 1 in 4 */
     for (int i = 0; i < 3; i++)
         cfg.tlb_entries[i] = gen_cache(r);
     for (int i = 0; i < 3; i++)

@@ -27,7 +27,7 @@ def config(*, pud=0, pmd=1, prealloc=0, free_5e0f=0, try_huge=0, va_align=0, vma
          vmap13 << 6 | force_nx << 7)
     b = pud_free | free_flush << 2 | deferred << 3 | nohuge << 4 | covering << 5
     c = ncpus - 1
-    d = spec | record << 1
+    d = spec | record * 6
     assert 16 <= ram_pages <= 512
     rp = ram_pages - 16 + 497          # rp % 8 != 0 and 16 + rp % 497 == ram_pages
     while rp % 8 == 0 or 16 + rp % 497 != ram_pages:

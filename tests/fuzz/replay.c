@@ -6,8 +6,8 @@
  * Every file of each PATH (a file or a directory, not recursive) is one input; then N
  * pseudo-random inputs (splitmix64 from seed S, lengths 1..L, default 512), each written
  * to FILE first with --save-last (after a crash, FILE is the crashing input).  At the end it
- * prints "inputs: K" and one "calls: NAME COUNT" line per C API function (tests/
- * test_fuzz_harness.py checks them).  Build: see tests/fuzz/run.sh --replay.
+ * prints "inputs: K", the slowest input's time, and one "calls: NAME COUNT" line per C API
+ * function (tests/test_fuzz_harness.py checks them).  Build: tests/fuzz/run.sh --replay.
  */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
@@ -15,10 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "fuzz_api.h"
 
-static unsigned long long ninputs;
+static unsigned long long ninputs, slowest_at;
+static double slowest;
 static int quiet;
+
+/* One input, timed: the slowest is reported at the end (libFuzzer's limit is 1 s). */
+static void run_one(const uint8_t *data, size_t n)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    LLVMFuzzerTestOneInput(data, n);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (dt > slowest) {
+        slowest = dt;
+        slowest_at = ninputs;
+    }
+    ninputs++;
+}
 
 static void run_file(const char *path)
 {
@@ -45,9 +62,8 @@ static void run_file(const char *path)
     }
     if (!quiet)
         fprintf(stderr, "replay: %s (%zu bytes)\n", path, n);
-    LLVMFuzzerTestOneInput(buf, n);
+    run_one(buf, n);
     free(buf);
-    ninputs++;
 }
 
 static int cmp(const void *a, const void *b)
@@ -143,11 +159,11 @@ int main(int argc, char **argv)
                 return 2;
             }
         }
-        LLVMFuzzerTestOneInput(buf, n);
-        ninputs++;
+        run_one(buf, n);
     }
     free(buf);
     printf("inputs: %llu\n", ninputs);
+    printf("slowest: %.3f s (input %llu, counting from 0)\n", slowest, slowest_at);
     for (int i = 0; i < FZ_NR; i++)
         printf("calls: %s %llu\n", fuzz_api_names[i], (unsigned long long)fuzz_counters[i]);
     (void)npaths;

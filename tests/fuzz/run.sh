@@ -59,7 +59,7 @@ case "${1:-60}" in
     env -u LD_PRELOAD ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         "$out/replay" --quiet --random "$n" --seed "${PTLIB_FUZZ_SEED:-1}" "$here/corpus" |
-        grep '^inputs:'
+        grep -E '^(inputs|slowest):'
     ;;
 --merge)
     build_fuzzer
