@@ -375,8 +375,8 @@ size_t pt_events_get(const pt_machine *m, size_t first, pt_event *out, size_t n)
 /* Sanitizer checks run on demand: table pages allocated but unreachable (PageTableLeak). */
 size_t pt_check_leaks(pt_machine *m);
 
-/* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps). */
-/* ns_out, allocs_out, ok_out: reps elements; vas: n elements. */
+/* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps) (allocs_out and
+ * ok_out: reps elements too; vas: n elements). */
 int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, double *ns_out);
 int pt_bench_pte_loop2(uint64_t npte, uint64_t phys, uint64_t prot, int reps, int scalar,
                        double *ns_out);
