@@ -45,6 +45,8 @@ int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, dou
 int pt_bench_pte_loop2(uint64_t npte, uint64_t phys, uint64_t prot, int reps, int scalar,
                        double *ns_out)
 {
+    if (npte > SIZE_MAX / sizeof(uint64_t))
+        return PT_EINVAL;
     uint64_t *buf = malloc(npte * sizeof(*buf));
     if (!buf)
         return PT_ENOMEM;

@@ -478,7 +478,7 @@ int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int nof
     if (c < 0 || c >= m->ncpus)
         return PT_EINVAL;
     struct pt_cpu *cpu = &m->cpus[c];
-    if (pcid > 4095 || (!cpu->pcide && (pcid || noflush)))
+    if (pcid > 4095 || (!cpu->pcide && (pcid || noflush)) || (root & (PAGE_SIZE - 1)))
         return PT_EINVAL;
     cpu->cr3_root = root;
     cpu->pcid = pcid;

@@ -134,6 +134,7 @@ struct pt_machine {
 
     /* sanitizer */
     uint64_t epoch;
+    uint64_t riv_limit;          /* frames at or above it own no riv buffer (san_free) */
     int record;
     pt_event *events;
     size_t nevents, cap_events;

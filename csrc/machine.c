@@ -139,6 +139,11 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "ram_pages must be in 16..%llu", 1ULL << 26);
         return NULL;
     }
+    for (int i = 0; i < 3; i++)
+        if (cfg->tlb_entries[i] > (1u << 20) || cfg->psc_entries[i] > (1u << 20)) {
+            snprintf(err, errlen, "TLB/PSC sizes: at most %u entries", 1u << 20);
+            return NULL;
+        }
 
     pt_machine *m = calloc(1, sizeof(*m));
     if (!m) {
@@ -296,9 +301,20 @@ uint64_t pt_reports_dropped(const pt_machine *m) { return m->reports_dropped; }
 
 /* ---- entry points: one kernel function, one operation ---- */
 
+/* The ranged entry points walk the PGD with a pointer (pgd++) and stop their PTE loops at
+ * addr == end: a range must be page aligned and stay inside one PGD (its 512 entries cover
+ * 2^48 bytes: start and end - 1 agree in bits 48..63), else the walk leaves the table.
+ * start >= end is left to the kernel's BUG_ON. */
+static int range_ok(uint64_t addr, uint64_t end)
+{
+    return !((addr | end) & (PAGE_SIZE - 1)) && (addr >= end || !((addr ^ (end - 1)) >> 48));
+}
+
 int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys,
                           uint64_t prot, int *ret)
 {
+    if (!range_ok(addr, end))
+        return PT_EINVAL;
     PT_ENTER(m);
     if (m->speculation == PT_SPEC_RANDOM)
         pt_note_recent(m, addr, end);
@@ -309,6 +325,8 @@ int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t p
 
 int pt_unmap_kernel_range(pt_machine *m, uint64_t addr, uint64_t size)
 {
+    if (!range_ok(addr, addr + size))
+        return PT_EINVAL;
     PT_ENTER(m);
     unmap_kernel_range(m, addr, size);
     PT_LEAVE(m);
@@ -317,6 +335,8 @@ int pt_unmap_kernel_range(pt_machine *m, uint64_t addr, uint64_t size)
 
 int pt_unmap_kernel_range_noflush(pt_machine *m, uint64_t addr, uint64_t size)
 {
+    if (!range_ok(addr, addr + size))
+        return PT_EINVAL;
     PT_ENTER(m);
     unmap_kernel_range_noflush(m, addr, size);
     PT_LEAVE(m);

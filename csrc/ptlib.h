@@ -13,6 +13,14 @@
  *                stays usable and inspectable;
  *   PT_ENOTABLE  a function that operates on one entry found no table at that level;
  *   PT_EINVAL    an argument the Python layer should have refused reached C.
+ *
+ * Argument contract: ptlib/machine.py and ptlib/cpu.py validate user arguments and word the
+ * errors.  Every entry point is memory-safe for any value of its scalar arguments (out of
+ * range CPU indexes, frames, physical addresses, list indexes, levels... give PT_EINVAL or
+ * the documented neutral result); pointer arguments must point to as many elements as the
+ * count arguments say.  Preconditions that are only semantic (enforced by Python, not
+ * checked here) are noted next to the function as "Precondition".  tests/fuzz/ exercises
+ * this contract.
  */
 #ifndef PTLIB_H
 #define PTLIB_H
@@ -220,7 +228,9 @@ typedef struct pt_table_census {
     uint64_t bad_pointers;       /* table entries whose target is outside RAM */
 } pt_table_census;
 
-/* Machine lifetime. err receives a message on failure (NULL return). */
+/* Machine lifetime. err receives a message on failure (NULL return): bad paging mode, ncpus
+ * outside 1..PT_MAX_CPUS, ram_pages outside 16..2^26, a cache size above 2^20 entries or
+ * not ways (<= 4) times a power of two. */
 pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen);
 void pt_machine_free(pt_machine *m);
 int pt_arena_pooled(uint64_t ram_pages);
@@ -293,7 +303,13 @@ uint64_t pt_quarantined(const pt_machine *m);
 int pt_mtrr_add(pt_machine *m, uint64_t base, uint64_t size, int type);
 void pt_mtrr_set_default(pt_machine *m, int type, int enabled);
 
-/* The kernel port (entry points; results through out-parameters). */
+/* The kernel port (entry points; results through out-parameters).
+ * Ranged ones: PT_EINVAL unless addr and end (addr + size) are page aligned and the range
+ * stays inside one PGD (addr and end - 1 agree in bits 48..63); addr >= end is the kernel's
+ * BUG_ON (PT_EBUG).  Precondition: the range lies in the vmalloc area, phys is page
+ * aligned with phys + size <= 2^52, prot has only bits 0..8 and 63 (machine.py).
+ * One-entry ones (pXd_set_huge/clear_huge/free_*): any va; precondition: va aligned to
+ * the level's size, phys to the leaf size. */
 int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys,
                           uint64_t prot, int *ret);
 int pt_unmap_kernel_range(pt_machine *m, uint64_t addr, uint64_t size);
@@ -304,11 +320,14 @@ int pt_pmd_clear_huge(pt_machine *m, uint64_t va, int *ret);
 int pt_pud_clear_huge(pt_machine *m, uint64_t va, int *ret);
 int pt_pmd_free_pte_page(pt_machine *m, uint64_t va, int *ret);
 int pt_pud_free_pmd_page(pt_machine *m, uint64_t va, int *ret);
+/* PT_EINVAL for an end inside the last page other than UINT64_MAX (TLB_FLUSH_ALL). */
 int pt_flush_tlb_kernel_range(pt_machine *m, uint64_t start, uint64_t end);
 int pt_flush_tlb_all(pt_machine *m);
 
 /* Inspection. */
 int pt_walk(pt_machine *m, uint64_t va, pt_walk_result *out);
+/* Precondition: start and end - 1 canonical, in the same half (else the walk crosses the
+ * non-canonical hole one empty PGD slot at a time: slow, not unsafe). */
 size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out, size_t cap);
 uint64_t pt_mappings_limit(const pt_machine *m);
 size_t pt_ptdump(pt_machine *m, char *buf, size_t cap);
@@ -330,6 +349,8 @@ size_t pt_cpu_translate_many(pt_machine *m, int cpu, const uint64_t *vas, uint64
                              uint32_t *errs, size_t n);
 int pt_cpu_speculate(pt_machine *m, int cpu, uint64_t va);
 int pt_cpu_invlpg(pt_machine *m, int cpu, uint64_t va);
+/* PT_EINVAL for an unaligned root, a pcid above 4095, or pcid/noflush without CR4.PCIDE.
+ * A root outside RAM is accepted (walks fault); machine.py also refuses it. */
 int pt_cpu_write_cr3(pt_machine *m, int cpu, uint64_t root, uint32_t pcid, int noflush);
 int pt_cpu_invpcid(pt_machine *m, int cpu, int type, uint32_t pcid, uint64_t va);
 int pt_cpu_flush_all(pt_machine *m, int cpu);
@@ -358,7 +379,8 @@ size_t pt_events_get(const pt_machine *m, size_t first, pt_event *out, size_t n)
 /* Sanitizer checks run on demand: table pages allocated but unreachable (PageTableLeak). */
 size_t pt_check_leaks(pt_machine *m);
 
-/* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps). */
+/* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps) (allocs_out and
+ * ok_out: reps elements too; vas: n elements). */
 int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, double *ns_out);
 int pt_bench_pte_loop2(uint64_t npte, uint64_t phys, uint64_t prot, int reps, int scalar,
                        double *ns_out);
@@ -430,7 +452,9 @@ typedef struct pt_vm_area {
     uint64_t start;              /* va_start */
     uint64_t size;               /* va_end - va_start: the guard page included */
     uint64_t phys;               /* vm_struct->phys_addr (page aligned) */
-    int lazy;                    /* 1: freed, waiting for the lazy purge (still reserved) */
+    int lazy;                    /* 1: freed, waiting for the lazy purge (still reserved);
+                                    an area whose unmap oopsed in iounmap stays reserved
+                                    with lazy 0, never purged (as in the kernel) */
 } pt_vm_area;
 
 /* __ioremap_caller(phys, size) with the final prot: *va_out = vaddr + offset of phys in its

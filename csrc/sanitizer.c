@@ -144,6 +144,8 @@ static void unreach(pt_machine *m, uint64_t pfn)
     if (!pg->nlinks || --pg->nlinks)
         return;         /* not linked, or still reachable through another entry */
     if (!grow((void **)&pg->riv, &pg->cap_riv, pg->nriv * 3 + 3, sizeof(uint64_t))) {
+        if (pfn >= m->riv_limit)     /* a never-allocated frame can be linked too */
+            m->riv_limit = pfn + 1;
         pg->riv[pg->nriv * 3] = pg->reach_start;
         pg->riv[pg->nriv * 3 + 1] = m->epoch;
         pg->riv[pg->nriv * 3 + 2] = pg->link_va;
@@ -587,7 +589,7 @@ size_t pt_check_leaks(pt_machine *m)
 void san_free(pt_machine *m)
 {
     if (m->pages)
-        for (uint64_t i = 0; i < m->next_fresh; i++)
+        for (uint64_t i = 0; i < m->next_fresh || i < m->riv_limit; i++)
             free(m->pages[i].riv);
     for (int c = 0; c < m->ncpus; c++) {
         for (uint32_t i = 0; i < m->cpus[c].nslots; i++) {

@@ -92,6 +92,9 @@ int pt_flush_tlb_kernel_pgtable_range(pt_machine *m, uint64_t start, uint64_t en
 
 int pt_flush_tlb_kernel_range(pt_machine *m, uint64_t start, uint64_t end)
 {
+    /* an end inside the last page (other than TLB_FLUSH_ALL): the per-page loop would wrap */
+    if (end != TLB_FLUSH_ALL && end > TLB_FLUSH_ALL - PAGE_SIZE + 1)
+        return PT_EINVAL;
     PT_ENTER(m);
     flush_tlb_kernel_range(m, start, end);
     PT_LEAVE(m);

@@ -16,8 +16,10 @@
  * Simplified (said where it happens): the rbtree + address-sorted list of vmap_areas is
  * one sorted array inside the machine; the search is first fit from VMALLOC_START (the
  * kernel's free_vmap_cache / cached_hole_size shortcut, which usually starts above the
- * last allocated area, is not modelled); the vmap_purge_list is the VM_LAZY_FREE flag on
- * array entries; vm_struct and vmap_area are one record; no per-CPU vmap blocks
+ * last allocated area, is not modelled); the vmap_purge_list is the model's VM_PURGE_LIST
+ * flag on array entries (set where free_vmap_area_noflush() does its llist_add(), so an
+ * area whose unmap oopsed is flagged VM_LAZY_FREE but never purged, as in the kernel);
+ * vm_struct and vmap_area are one record; no per-CPU vmap blocks
  * (purge_fragmented_blocks_allcpus() has nothing to do); no memtype reservation, no
  * "ioremap on RAM" refusal (the emulated RAM is not an iomem resource tree), no
  * debug_pagealloc flush; locks and RCU are no-ops with one thread.  The array has a fixed
@@ -32,6 +34,7 @@
 #define VM_NO_GUARD 0x00000040ULL       /* include/linux/vmalloc.h v4.18 */
 #define VM_VM_AREA 0x04ULL              /* mm/vmalloc.c v4.18: va->flags */
 #define VM_LAZY_FREE 0x02ULL            /* mm/vmalloc.c v4.18: va->flags */
+#define VM_PURGE_LIST 0x100ULL          /* model: on vmap_purge_list (llist_add done) */
 #define IOREMAP_MAX_ORDER 30            /* x86-64: PUD_SHIFT (asm/page_types.h) */
 #define PT_VMALLOC_START 0xFFFFC90000000000ULL
 #define PT_VMALLOC_END (PT_VMALLOC_START + (32ULL << 40) - 1)   /* last byte, as the kernel */
@@ -104,10 +107,10 @@ static bool __purge_vmap_area_lazy(pt_machine *m, uint64_t start, uint64_t end)
 {
     bool do_free = false;
 
-    /* valist = llist_del_all(&vmap_purge_list): the VM_LAZY_FREE entries */
+    /* valist = llist_del_all(&vmap_purge_list): the VM_PURGE_LIST entries */
     for (uint32_t i = 0; i < m->nvmap; i++) {
         vmap_area *va = &m->vmap[i];
-        if (!(va->flags & VM_LAZY_FREE))
+        if (!(va->flags & VM_PURGE_LIST))
             continue;
         if (va->va_start < start)
             start = va->va_start;
@@ -123,7 +126,7 @@ static bool __purge_vmap_area_lazy(pt_machine *m, uint64_t start, uint64_t end)
 
     for (uint32_t i = 0; i < m->nvmap;) {
         vmap_area *va = &m->vmap[i];
-        if (!(va->flags & VM_LAZY_FREE)) {
+        if (!(va->flags & VM_PURGE_LIST)) {
             i++;
             continue;
         }
@@ -156,8 +159,8 @@ static void free_vmap_area_noflush(pt_machine *m, uint32_t i)
     m->vmap_lazy_nr += (va->va_end - va->va_start) >> PAGE_SHIFT;
     nr_lazy = m->vmap_lazy_nr;
 
-    /* llist_add(&va->purge_list, &vmap_purge_list): the VM_LAZY_FREE flag set by
-     * remove_vm_area() is the list membership in the model */
+    /* llist_add(&va->purge_list, &vmap_purge_list) */
+    va->flags |= VM_PURGE_LIST;
 
     if (nr_lazy > lazy_max_pages(m))
         try_purge_vmap_area_lazy(m);
@@ -394,7 +397,7 @@ size_t pt_vm_areas(const pt_machine *m, pt_vm_area *out, size_t cap)
     for (size_t i = 0; i < m->nvmap && i < cap; i++) {
         const vmap_area *va = &m->vmap[i];
         out[i] = (pt_vm_area){ va->va_start, va->va_end - va->va_start, va->phys_addr,
-                               (va->flags & VM_LAZY_FREE) ? 1 : 0 };
+                               (va->flags & VM_PURGE_LIST) ? 1 : 0 };
     }
     return m->nvmap;
 }
