@@ -68,6 +68,7 @@ static void fail(const char *what, long long a, long long b)
 
 struct st {
     pt_machine *m;
+    pt_config cfg;               /* the machine's configuration */
     int ncpus;
     uint64_t ram_pages;
     int record;
@@ -271,6 +272,9 @@ static void check_reports(struct st *s)
 {
     size_t n = pt_report_count(s->m);
     CALL(pt_report_count);
+    CALL(pt_reports_dropped);
+    uint64_t dropped = pt_reports_dropped(s->m);
+    CHECK(dropped == 0 || n >= PT_MAX_REPORTS, dropped, n);
     size_t first = s->reports_seen < n ? s->reports_seen : n;
     if (n - first > 64)          /* a WARN per PTE makes thousands: check the last ones */
         first = n - 64;
@@ -868,6 +872,8 @@ static void op_inspect(struct rd *r, struct st *s)
         size_t cap = u8(r) % 65;
         CALL(pt_mappings);
         size_t n = pt_mappings(s->m, a, e, maps, cap);
+        CALL(pt_mappings_limit);
+        CHECK(n <= pt_mappings_limit(s->m) + 1, n, 0);
         for (size_t i = 1; i < n && i < cap; i++)
             CHECK(maps[i - 1].va < maps[i].va, i, n);
         for (size_t i = 0; i < n && i < cap; i++)
@@ -990,7 +996,12 @@ static void op_bench(struct rd *r, struct st *s)
     int reps = u8(r) % 3;
     uint8_t k = u8(r);
     int rc;
-    switch (k % 7) {
+    switch (k % 8) {
+    case 7:
+        CALL(pt_bench_machine_cycle);
+        rc = pt_bench_machine_cycle(&s->cfg, reps, ns);
+        CHECK(rc == PT_OK, rc, 0);
+        break;
     case 0:
         CALL(pt_bench_pte_loop);
     {
@@ -1119,6 +1130,7 @@ static pt_machine *gen_machine(struct rd *r, struct st *s)
         return NULL;
     }
     s->m = m;
+    s->cfg = cfg;
     s->ncpus = cfg.ncpus;
     s->ram_pages = cfg.ram_pages;
     s->record = cfg.record_events;
@@ -1126,6 +1138,9 @@ static pt_machine *gen_machine(struct rd *r, struct st *s)
     CHECK(pt_ncpus(m) == cfg.ncpus, pt_ncpus(m), cfg.ncpus);
     CALL(pt_root);
     CHECK(pt_root(m) && pt_root(m) < cfg.ram_pages * PAGE && !(pt_root(m) & (PAGE - 1)), pt_root(m), 0);
+    CALL(pt_arena_pooled);
+    int pooled = pt_arena_pooled(cfg.ram_pages);
+    CHECK(pooled >= 0 && pooled <= 4, pooled, 0);
     return m;
 }
 

@@ -10,6 +10,7 @@
 #define FZ_APIS(X) \
     X(pt_machine_new) \
     X(pt_machine_free) \
+    X(pt_arena_pooled) \
     X(pt_root) \
     X(pt_ncpus) \
     X(pt_op) \
@@ -47,6 +48,7 @@
     X(pt_flush_tlb_all) \
     X(pt_walk) \
     X(pt_mappings) \
+    X(pt_mappings_limit) \
     X(pt_ptdump) \
     X(pt_census) \
     X(pt_flush_count) \
@@ -54,6 +56,7 @@
     X(pt_report_count) \
     X(pt_report_get) \
     X(pt_reports_clear) \
+    X(pt_reports_dropped) \
     X(pt_cpu_stats_get) \
     X(pt_cpu_access) \
     X(pt_cpu_access1) \
@@ -76,6 +79,7 @@
     X(pt_bench_ioremap) \
     X(pt_bench_translate_many) \
     X(pt_bench_chase) \
+    X(pt_bench_machine_cycle) \
     X(pt_bench_ioremap_cycles) \
     X(pt_probe_set) \
     X(pt_probe_get) \
