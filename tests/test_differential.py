@@ -548,7 +548,9 @@ class ZeroFalsePositives(RuleBasedStateMachine):
 # 100 examples x up to 50 steps: about 4,500 rule executions (asserted >= 2,000 below),
 # ~5 s.  Hypothesis turns rules off at random per example ("swarm testing"), so the run is
 # long enough that table frees and PCID switches meet in some examples (counted below).
-SM_SETTINGS = settings(max_examples=100, stateful_step_count=50, deadline=None,
+# Derandomized: the counts asserted below describe the run; a random run could (rarely:
+# seen once, pcid_switch 4) switch the PCID rule off in most examples.
+SM_SETTINGS = settings(max_examples=100, stateful_step_count=50, deadline=None, derandomize=True,
                        suppress_health_check=[HealthCheck.too_slow,
                                               HealthCheck.data_too_large,
                                               HealthCheck.filter_too_much])
