@@ -10,7 +10,7 @@ whose last reference is then dropped, timed in batches of 1,000 with perf_counte
 value per batch) and from Python for a configuration not seen before (the argument checks
 and the pt_config fill run again; the config cache is cleared before each).  Medians.
 
-Throughput: ``ptlib.stateful.IoremapStateMachine`` (v4.18, 2 CPUs, random speculation; the
+Throughput: ``ptlib.stateful.IoremapStateMachine`` (v4.18, 2 CPUs, its defaults; the
 rules keep the RefModel in step and assert leaves and translations, the invariants check
 reports and allocator accounting after every step) run by Hypothesis's
 ``run_state_machine_as_test`` in the generate phase only (no database, derandomized);
@@ -134,7 +134,7 @@ def main() -> None:
     t1 = ["| configuration | C new+free (µs) | Python create+destroy (µs) | Python, config not "
           "cached (µs) |", "|---|---:|---:|---:|"]
     t1 += [f"| {label} | {c:.2f} | {py:.2f} | {cold:.2f} |" for label, c, py, cold in rows]
-    runs = [("IoremapStateMachine (v4.18, 2 CPUs, random speculation)", _Counted),
+    runs = [("IoremapStateMachine (v4.18, 2 CPUs)", _Counted),
             ("Hypothesis alone (one rule that does nothing)", _Empty)]
     t2 = ["| state machine | steps | seconds | steps/s |", "|---|---:|---:|---:|"]
     sm = []
