@@ -22,9 +22,10 @@
  * vm_struct and vmap_area are one record; no per-CPU vmap blocks
  * (purge_fragmented_blocks_allcpus() has nothing to do); no memtype reservation, no
  * "ioremap on RAM" refusal (the emulated RAM is not an iomem resource tree), no
- * debug_pagealloc flush; locks and RCU are no-ops with one thread.  The array has a fixed
- * capacity (PT_VMAP_MAX_AREAS): a full array is treated like alloc_vmap_area()'s overflow
- * (purge once, retry, then fail) - the kernel's kmalloc of the vmap_area could fail too.
+ * debug_pagealloc flush; locks and RCU are no-ops with one thread.  The array grows on
+ * demand up to PT_VMAP_MAX_AREAS entries: a full array (or a failed growth) is treated like
+ * alloc_vmap_area()'s overflow (purge once, retry, then fail) - the kernel's kmalloc of the
+ * vmap_area could fail too.
  */
 #include <stdlib.h>
 #include <string.h>
