@@ -33,7 +33,6 @@ import faulthandler
 import inspect
 import json
 import math
-import os
 import random
 import re
 import sys
@@ -1063,6 +1062,15 @@ class Driver:
         self.finish(failed=True)
         sys.exit(1)
 
+    def check_pool(self) -> None:
+        """The machine invariants on every long-lived machine; a failure ends the run."""
+        for ms in self.pool:
+            try:
+                self.invariants(ms)
+            except AssertionError as exc:
+                self.fail(f"#{self.calls} seed={self.seed} invariants({ms!r})", exc,
+                          "machine invariant broken")
+
     def run(self, calls: int) -> None:
         while self.calls < calls:
             if self.calls % 50 == 0:
@@ -1073,18 +1081,8 @@ class Driver:
             if self.calls % 97 == 0:
                 self.recycle()
             if self.calls % 499 == 0:
-                for ms in self.pool:
-                    try:
-                        self.invariants(ms)
-                    except AssertionError as exc:
-                        self.fail(f"#{self.calls} seed={self.seed} invariants({ms!r})", exc,
-                                  "machine invariant broken")
-        for ms in self.pool:
-            try:
-                self.invariants(ms)
-            except AssertionError as exc:
-                self.fail(f"#{self.calls} seed={self.seed} invariants({ms!r})", exc,
-                          "machine invariant broken")
+                self.check_pool()
+        self.check_pool()
         faulthandler.cancel_dump_traceback_later()
         self.finish(failed=False)
 
