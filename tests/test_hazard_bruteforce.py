@@ -248,7 +248,7 @@ class Harness:
         # every operation runs on both, and their results and reports must be identical
         self.twin = ptlib.Machine(**kw) if twin else None
         self.bf = oracle or BruteForce()
-        self.ops: list[str] = [f"m = ptlib.Machine(record_events=True, " +
+        self.ops: list[str] = ["m = ptlib.Machine(record_events=True, " +
                                ", ".join(f"{k}={v!r}" for k, v in kw.items()) + ")"]
         self.ev_done = 0
         self.rep_done = 0

@@ -7,7 +7,7 @@ from hypothesis import event, given, settings, strategies as st
 import ptlib
 from ptlib.model import RefModel, expected_leaf_sizes
 
-from conftest import G1, K4, M2, PHYS, V, assert_matches_model, assert_no_leak, c_mappings, model_for
+from conftest import G1, K4, M2, PHYS, V, assert_matches_model, assert_no_leak, model_for
 
 # (va offset from VMALLOC_START, size, phys): sized/aligned, unaligned starts, odd sizes,
 # ranges crossing PMD, PUD and PGD boundaries, and va/phys misaligned against each other.
