@@ -199,7 +199,7 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
         m->in_op = 0;
     }
     if (bad) {
-        snprintf(err, errlen, "ram_pages=%llu is too small to boot (init_mm's tables)",
+        snprintf(err, errlen, "ram_pages: %llu frames are too small to boot (init_mm's tables)",
                  (unsigned long long)cfg->ram_pages);
         pt_machine_free(m);
         return NULL;

@@ -1110,3 +1110,9 @@ def test_cross_linked_tables_do_not_hang_the_walkers():
     assert time.perf_counter() - t0 < 10
     # an ordinary machine's dump has no such line
     assert "linked more than once" not in ptlib.Machine(ram_pages=64).ptdump()
+
+
+def test_ram_too_small_to_boot_names_ram_pages() -> None:
+    """v6.19 preallocates 64 PUD tables at boot: 24 frames cannot hold them."""
+    with pytest.raises(ptlib.InvalidArgument, match=r"^ram_pages: 24 frames are too small"):
+        ptlib.Machine(ram_pages=24, kernel="v6.19")
