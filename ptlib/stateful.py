@@ -12,10 +12,9 @@ Parameters are class attributes (override them in a subclass): ``profile`` (kern
 name), ``paging``, ``cpus``, ``speculation``, ``ram_pages``, ``flush_left_pcid`` (see
 below) and ``use_areas`` (the ioremap()/iounmap() area rules).  ``speculation`` is "none" by
 default: every TLB / paging-structure-cache fill is then an explicit ``access`` or
-``speculate`` step, so a failing example shrinks to the steps that matter.  With "random"
-the CPUs also walk pages chosen by the machine's seeded PRNG after every operation; a failure
-then depends on how many operations ran before it, and Hypothesis keeps do-nothing steps
-(e.g. four ``invlpg``) that only advance the PRNG to the walk that fills the stale entry.
+``speculate`` step (the sanitizer's stale-cache check needs no fill: it reports a table
+freed while some CPU *may* hold a pointer to it).  With "random" the CPUs also walk pages
+chosen by the machine's seeded PRNG after every kernel operation.
 
 Rules
   * ``map_range``: ``ioremap_page_range`` of 4 KiB .. 1 GiB at various alignments inside
@@ -43,8 +42,8 @@ Rules
   * allocation failures: the allocating rules (``map_range``, ``map_huge``, ``map_area``)
     take a ``fail`` argument; when it is not 0, ``m.fail_nth(fail)`` is switched on for that
     one operation and off again after it (a per-operation switch shrinks better than
-    separate on/off steps, which Hypothesis's shrinker tends to leave in); ``OutOfMemory`` is then an
-    accepted outcome of every allocating rule;
+    separate on/off steps, which Hypothesis's shrinker tends to leave in); ``OutOfMemory``
+    is then an accepted outcome of every allocating rule;
   * ``deferred_work``: ``m.run_deferred_work()`` (only on profiles with ``deferred_free``).
 
 Invariants (after every step)
