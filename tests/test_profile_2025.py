@@ -21,21 +21,17 @@ import pytest
 import ptlib
 from ptlib.cpu import FAULT
 
-from conftest import G1, K4, M2, PHYS, V, assert_no_leak
+from conftest import G1, K4, M2, PHYS, V, assert_no_leak, pud_variant, table_pfn
 
 POST = "jannh-2025"
 PAGE_OFFSET = 0xffff888000000000
 TLB_FLUSH_ALL = 2**64 - 1
 
 
-def _pfn(entry: int) -> int:
-    return entry >> 12 & (2**40 - 1)
-
-
-def _inactive_pcid(kernel: str) -> ptlib.Machine:
+def _inactive_pcid(kernel: str, **knobs: object) -> ptlib.Machine:
     """test_differential.test_v418_inactive_pcid_keeps_stale_pde's scenario: PCID 0 caches
     the PDE of a PTE table, PCID 1 is current when pmd_free_pte_page frees it."""
-    m = ptlib.Machine(cpus=1, kernel=kernel, ram_pages=1 << 12)
+    m = ptlib.Machine(cpus=1, kernel=kernel, ram_pages=1 << 12, **knobs)
     c = m.cpus[0]
     c.set_cr4(pcide=True)
     m.ioremap_page_range(V, V + K4, PHYS + M2)
@@ -43,25 +39,6 @@ def _inactive_pcid(kernel: str) -> ptlib.Machine:
     c.write_cr3(pcid=1)
     m.vunmap_range(V, V + K4)
     return m
-
-
-def _pud_variant(kernel: str, invlpg_psc: str = "sdm") -> tuple[ptlib.Machine, dict]:
-    """test_sanitizer._pud_variant: two PTE tables under one PMD table, cached by CPU 1,
-    unmapped, then a 1 GiB map over the region (pud_free_pmd_page)."""
-    m = ptlib.Machine(cpus=2, kernel=kernel, invlpg_psc=invlpg_psc)
-    base = V + G1
-    m.ioremap_page_range(base, base + K4, PHYS)
-    m.ioremap_page_range(base + 10 * M2, base + 10 * M2 + K4, PHYS)
-    t = {"pte0": _pfn(m.walk(base).entries[2][1]),
-         "pte10": _pfn(m.walk(base + 10 * M2).entries[2][1]),
-         "pmd": _pfn(m.walk(base).entries[1][1])}
-    for va in (base, base + 10 * M2):
-        assert m.cpus[1].access(va) == PHYS
-    m.vunmap_range(base, base + G1)
-    m.cpus[1].speculate(base)
-    m.cpus[1].speculate(base + 10 * M2)
-    m.ioremap_page_range(base, base + G1, 0x80_0000_0000)
-    return m, t
 
 
 # ---- the knobs and profiles ----
@@ -112,13 +89,7 @@ def test_v418_inactive_pcid_still_reported() -> None:
 
 
 def test_free_flush_knob_alone_fixes_v418() -> None:
-    m = ptlib.Machine(cpus=1, kernel="v4.18", free_flush="range_all_pcids", ram_pages=1 << 12)
-    c = m.cpus[0]
-    c.set_cr4(pcide=True)
-    m.ioremap_page_range(V, V + K4, PHYS + M2)
-    c.access(V)
-    c.write_cr3(pcid=1)
-    m.vunmap_range(V, V + K4)
+    m = _inactive_pcid("v4.18", free_flush="range_all_pcids")
     m.ioremap_page_range(V, V + M2, PHYS)
     assert m.reports == []
 
@@ -128,7 +99,7 @@ def test_post_2025_pud_variant_is_clean(invlpg_psc: str) -> None:
     """test_covering_invlpg_shows_the_one_page_pud_flush_bug: with covering INVLPG, v4.18's
     one-page flush leaves the PDE of the second 2 MiB region; the 2025 fix flushes the whole
     PUD range, on every PCID: nothing stale is left."""
-    m, t = _pud_variant(POST, invlpg_psc)
+    m, t = pud_variant(POST, invlpg_psc)
     assert m.reports == []
     for cpu in m.cpus:
         assert all(e.pfn not in t.values() for e in cpu.psc_entries())
@@ -141,7 +112,7 @@ def test_post_2025_pud_variant_is_clean(invlpg_psc: str) -> None:
 
 
 def test_v418_covering_pud_variant_unchanged() -> None:
-    m, t = _pud_variant("v4.18", "covering")
+    m, t = pud_variant("v4.18", "covering")
     stale = {(r.pfn, r.cpu) for r in m.reports if r.kind == "StalePagingStructureCache"}
     assert stale == {(t["pte10"], 0), (t["pte10"], 1)}
 
@@ -151,7 +122,7 @@ def test_flush_log_ranges() -> None:
     (per page, one INVLPG); the fix passes exclusive ends, PUD_SIZE for the PUD case, and
     runs a full flush on every CPU."""
     def free_flushes(kernel: str, invlpg_psc: str = "sdm") -> list:
-        m, _ = _pud_variant(kernel, invlpg_psc)
+        m, _ = pud_variant(kernel, invlpg_psc)
         n = len(m.flushes)
         m2 = _inactive_pcid(kernel)
         k = len(m2.flushes)
@@ -186,7 +157,7 @@ def test_v619_pmd_free_is_deferred_until_the_worker_runs() -> None:
     for cpu in m.cpus:
         assert cpu.access(V) == PHYS + M2
     m.vunmap_range(V, V + K4)
-    pte = _pfn(m.walk(V).entries[2][1])
+    pte = table_pfn(m.walk(V).entries[2][1])
     m.ioremap_page_range(V, V + M2, PHYS)            # pmd_free_pte_page queues the table
     assert m.reports == []
     f = m.frame(pte)
@@ -208,7 +179,7 @@ def test_v619_pmd_free_is_deferred_until_the_worker_runs() -> None:
 
 
 def test_v619_pud_free_defers_the_pte_and_pmd_tables() -> None:
-    m, t = _pud_variant("v6.19")
+    m, t = pud_variant("v6.19")
     assert m.reports == []
     pending = m.deferred_frames()
     # list_add() at the head: newest first; PTE tables in index order, then the PMD table
@@ -239,19 +210,13 @@ def test_v619_keeps_the_one_page_flush_hazards_until_the_worker() -> None:
     assert [(r.kind, r.site, r.cpu) for r in m.reports] == [
         ("StalePagingStructureCache", "pmd_free_pte_page", 0)]
 
-    m, t = _pud_variant("v6.19", "covering")
+    m, t = pud_variant("v6.19", "covering")
     assert m.reports == [] and len(m.deferred_frames()) == 3
     m.run_deferred_work()
     stale = {(r.pfn, r.cpu) for r in m.reports if r.kind == "StalePagingStructureCache"}
     assert stale == {(t["pte10"], 0), (t["pte10"], 1)}
 
-    m = ptlib.Machine(cpus=1, kernel="v6.19", free_flush="range_all_pcids", ram_pages=1 << 12)
-    c = m.cpus[0]
-    c.set_cr4(pcide=True)
-    m.ioremap_page_range(V, V + K4, PHYS + M2)
-    c.access(V)
-    c.write_cr3(pcid=1)
-    m.vunmap_range(V, V + K4)
+    m = _inactive_pcid("v6.19", free_flush="range_all_pcids")
     m.ioremap_page_range(V, V + M2, PHYS)
     assert m.run_deferred_work() == 1 and m.reports == []
     assert_no_leak(m)
@@ -261,7 +226,7 @@ def test_deferred_knob_on_v418() -> None:
     """The knob is orthogonal: v4.18 with deferred_free queues the same way."""
     m = ptlib.Machine(cpus=1, kernel="v4.18", deferred_free=True)
     m.ioremap_page_range(V, V + K4, PHYS)
-    pte = _pfn(m.walk(V).entries[2][1])
+    pte = table_pfn(m.walk(V).entries[2][1])
     m.vunmap_range(V, V + K4)
     m.ioremap_page_range(V, V + M2, PHYS)
     assert m.deferred_frames() == [pte] and m.frame(pte)["state"] == "allocated"
@@ -272,7 +237,7 @@ def test_deferred_knob_on_v418() -> None:
 def test_pending_frames_survive_reuse_pressure() -> None:
     """A queued frame is still allocated: allocations while it is pending never get it."""
     m = _inactive_pcid("v6.19")
-    pte = _pfn(m.walk(V).entries[2][1])
+    pte = table_pfn(m.walk(V).entries[2][1])
     m.ioremap_page_range(V, V + M2, PHYS)
     got = {m.alloc_page() >> 12 for _ in range(64)}
     assert pte not in got
@@ -284,7 +249,7 @@ def test_pending_frame_cannot_be_freed_as_data() -> None:
     queued, and the worker frees it."""
     m = ptlib.Machine(cpus=1, kernel="v6.19")
     m.ioremap_page_range(V, V + K4, PHYS)
-    pte = _pfn(m.walk(V).entries[2][1])
+    pte = table_pfn(m.walk(V).entries[2][1])
     m.vunmap_range(V, V + K4)
     m.ioremap_page_range(V, V + M2, PHYS)
     assert m.deferred_frames() == [pte]

@@ -24,9 +24,9 @@ from __future__ import annotations
 import pytest
 
 import ptlib
-from ptlib.model import expected_leaf_sizes
 
-from conftest import G1, K4, M2, PHYS, V, assert_matches_model, assert_no_leak, model_for
+from conftest import (G1, K4, M2, PHYS, V, assert_matches_model, assert_no_leak,
+                      check_leaf_sizes_match_model, model_for)
 from test_ioremap import CASES
 from test_profile_v53 import (_machine, _remap_4k_unmap_2m, _remap_mixed_unmap_1g, _trace,
                               _nonpresent_pmd_over_pte_table)
@@ -49,18 +49,7 @@ def test_v513_profile_knobs() -> None:
 
 @pytest.mark.parametrize("off,size,phys", CASES)
 def test_v513_leaf_sizes_match_model(off: int, size: int, phys: int) -> None:
-    m = ptlib.Machine(kernel="v5.13", ram_pages=1 << 14)
-    model = model_for(m)
-    start, end = V + off, V + off + size
-    assert m.ioremap_page_range(start, end, phys, ptlib.PAGE_KERNEL_IO) == 0
-    assert model.ioremap_page_range(start, end, phys, ptlib.PAGE_KERNEL_IO) == 0
-    sizes = [x.size for x in m.mappings(start, end)]
-    assert sizes == model.leaf_sizes(start, end) == expected_leaf_sizes(start, end, phys)
-    assert_matches_model(m, model)
-    for va in (start, end - 1, start + size // 2):
-        w = m.walk(va)
-        assert (w.pa, w.page_size, w.prot) == model.translate(va)
-    assert_no_leak(m)
+    check_leaf_sizes_match_model("v5.13", off, size, phys)
 
 
 @pytest.mark.parametrize("off,size,phys", CASES)

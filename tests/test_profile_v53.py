@@ -23,9 +23,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import ptlib
-from ptlib.model import expected_leaf_sizes
 
-from conftest import G1, K4, M2, PHYS, V, assert_matches_model, assert_no_leak, model_for
+from conftest import G1, K4, M2, PHYS, V, assert_no_leak, check_leaf_sizes_match_model
 from test_ioremap import CASES
 
 PFN_MASK = 0x000F_FFFF_FFFF_F000
@@ -65,18 +64,7 @@ def test_v53_profile_is_v418_plus_the_ioremap_knobs() -> None:
 
 @pytest.mark.parametrize("off,size,phys", CASES)
 def test_v53_leaf_sizes_match_model(off: int, size: int, phys: int) -> None:
-    m = ptlib.Machine(kernel="v5.3", ram_pages=1 << 14)
-    model = model_for(m)
-    start, end = V + off, V + off + size
-    assert m.ioremap_page_range(start, end, phys, ptlib.PAGE_KERNEL_IO) == 0
-    assert model.ioremap_page_range(start, end, phys, ptlib.PAGE_KERNEL_IO) == 0
-    sizes = [x.size for x in m.mappings(start, end)]
-    assert sizes == model.leaf_sizes(start, end) == expected_leaf_sizes(start, end, phys)
-    assert_matches_model(m, model)
-    for va in (start, end - 1, start + size // 2):
-        w = m.walk(va)
-        assert (w.pa, w.page_size, w.prot) == model.translate(va)
-    assert_no_leak(m)
+    check_leaf_sizes_match_model("v5.3", off, size, phys)
 
 
 @pytest.mark.parametrize("off,size,phys", CASES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import ptlib
-from conftest import G1, K4, M2, PHYS, V, assert_no_leak
+from conftest import G1, K4, M2, PHYS, V, assert_no_leak, pud_variant
 
 ATTACKER = 0x1234_5000
 FORGED_PTE = ATTACKER | 0x163        # P|RW|A|D|G
@@ -73,26 +73,8 @@ def test_v418_seed_scenario_is_clean_and_every_cpu_sees_2m() -> None:
     assert_no_leak(m)
 
 
-def _pud_variant(profile: str, invlpg_psc: str = "sdm") -> tuple[ptlib.Machine, dict]:
-    """PTE tables under one PMD table, unmapped, then a 1 GiB map over the region."""
-    m = ptlib.Machine(cpus=2, kernel=profile, invlpg_psc=invlpg_psc)
-    base = V + G1
-    m.ioremap_page_range(base, base + K4, PHYS)
-    m.ioremap_page_range(base + 10 * M2, base + 10 * M2 + K4, PHYS)
-    tables = {"pte0": m.walk(base).entries[2][1] >> 12 & (2**40 - 1),
-              "pte10": m.walk(base + 10 * M2).entries[2][1] >> 12 & (2**40 - 1),
-              "pmd": m.walk(base).entries[1][1] >> 12 & (2**40 - 1)}
-    for va in (base, base + 10 * M2):
-        assert m.cpus[1].access(va) == PHYS
-    m.vunmap_range(base, base + G1)
-    m.cpus[1].speculate(base)
-    m.cpus[1].speculate(base + 10 * M2)
-    m.ioremap_page_range(base, base + G1, 0x80_0000_0000)
-    return m, tables
-
-
 def test_v417_pud_variant_reports_every_freed_table_and_uaf() -> None:
-    m, t = _pud_variant("v4.17")
+    m, t = pud_variant("v4.17")
     stale = {(r.pfn, r.cpu) for r in m.reports if r.kind == "StalePagingStructureCache"}
     assert stale == {(t[k], c) for k in ("pte0", "pte10", "pmd") for c in (0, 1)}
     # LIFO: the PMD table was freed last, the second PTE table before it
@@ -107,7 +89,7 @@ def test_v417_pud_variant_reports_every_freed_table_and_uaf() -> None:
 
 
 def test_v418_pud_variant_is_clean() -> None:
-    m, t = _pud_variant("v4.18")
+    m, t = pud_variant("v4.18")
     assert m.reports == []
     for va in (V + G1, V + G1 + 10 * M2 + 5):
         for cpu in m.cpus:
@@ -119,7 +101,7 @@ def test_covering_invlpg_shows_the_one_page_pud_flush_bug() -> None:
     """With INVLPG dropping only covering PSC entries, v4.18's single-page flush in
     pud_free_pmd_page leaves the PDE entry of the *other* 2 MiB region: only that PTE table
     is reported (the 2025 "one page flushed for a whole PUD" bug)."""
-    m, t = _pud_variant("v4.18", invlpg_psc="covering")
+    m, t = pud_variant("v4.18", invlpg_psc="covering")
     stale = {(r.pfn, r.cpu) for r in m.reports if r.kind == "StalePagingStructureCache"}
     assert stale == {(t["pte10"], 0), (t["pte10"], 1)}
     # and the hardware model agrees: CPU 1 still holds that PDE entry, not the covered ones
