@@ -227,6 +227,13 @@ static void flush_everything(pt_machine *m, int c)
  * keeps those of other PCIDs, global ones included (which the CPU may still use: a fault
  * caused by such a global entry can recur until INVLPG or a global flush); and it drops
  * the current PCID's PML4E/PDPTE/PDE-cache entries for va only.
+ *
+ * Sanitizer: the PSC cover is exactly the current PCID's.  StaleTlbEntry tracks removed
+ * global leaves per CPU without the PCID they were filled under, so the fault clears a
+ * CPU's pending leaf only when CR4.PCIDE = 0: then every entry the CPU holds is PCID 0's
+ * (4.10.1: "If CR4.PCIDE = 0, a logical processor does not cache information for any PCID
+ * other than 000H"), the current one, and the fault really dropped it.  With PCIDE = 1 a
+ * global entry filled under another PCID may survive, so the leaf stays pending.
  */
 static void fault_invalidate(pt_machine *m, int c, uint64_t va)
 {
@@ -237,7 +244,8 @@ static void fault_invalidate(pt_machine *m, int c, uint64_t va)
     psc_drop_covering(cpu, va, pcid);
     if (m->sanitize) {
         san_psc_cover(m, c, pcid, va);
-        san_tlb_flush_page(m, c, va);
+        if (!cpu->pcide)
+            san_tlb_flush_page(m, c, va);
     }
 }
 
