@@ -106,6 +106,22 @@ static void cache_drop_tag(struct pt_cache *c, uint64_t tag, uint32_t pcid, int 
     }
 }
 
+/* Drop the entries of one tag that are associated with pcid (the PCID they were filled
+ * under), global ones included; global entries of other PCIDs stay (page fault). */
+static void cache_drop_tag_of_pcid(struct pt_cache *c, uint64_t tag, uint32_t pcid)
+{
+    if (!c->nvalid)
+        return;
+    struct pt_centry *set = cache_set(c, tag);
+    for (uint32_t w = 0; w < c->ways; w++) {
+        struct pt_centry *e = &set[w];
+        if ((e->flags & CE_VALID) && e->tag == tag && e->pcid == pcid) {
+            e->flags = 0;
+            c->nvalid--;
+        }
+    }
+}
+
 /* Drop every entry matching: pcid (or any if all_pcids), and non-global unless with_global. */
 static void cache_drop(struct pt_cache *c, uint32_t pcid, int all_pcids, int with_global)
 {
@@ -194,16 +210,42 @@ static void flush_everything(pt_machine *m, int c)
     }
 }
 
-/* A page fault invalidates the TLB and PSC entries that would translate va (SDM 4.10.4.1). */
+/*
+ * A page fault on va (SDM Vol. 3A 4.10.4.1): "a page-fault exception resulting from an
+ * attempt to use a linear address will invalidate any TLB entries that are for a page
+ * number corresponding to that linear address and that are associated with the current
+ * PCID. It also invalidates all entries in the paging-structure caches that would be used
+ * for that linear address and that are associated with the current PCID."
+ *
+ * Which PCID a global entry is associated with: the one it was filled under.  4.10.2.2:
+ * "As noted in Section 4.10.1, any TLB entries created by a logical processor are
+ * associated with the current PCID"; 4.10.2.4: "A logical processor may use a global TLB
+ * entry to translate a linear address, even if the TLB entry is associated with a PCID
+ * different from the current PCID."  Unlike INVLPG ("It also invalidates any global TLB
+ * entries with that page number, regardless of PCID"), the page-fault rule has no such
+ * clause.  So the fault drops va's TLB entries of the current PCID, global or not, and
+ * keeps those of other PCIDs, global ones included (which the CPU may still use: a fault
+ * caused by such a global entry can recur until INVLPG or a global flush); and it drops
+ * the current PCID's PML4E/PDPTE/PDE-cache entries for va only.
+ *
+ * Sanitizer: the PSC cover is exactly the current PCID's.  StaleTlbEntry tracks removed
+ * global leaves per CPU without the PCID they were filled under, so the fault clears a
+ * CPU's pending leaf only when CR4.PCIDE = 0: then every entry the CPU holds is PCID 0's
+ * (4.10.1: "If CR4.PCIDE = 0, a logical processor does not cache information for any PCID
+ * other than 000H"), the current one, and the fault really dropped it.  With PCIDE = 1 a
+ * global entry filled under another PCID may survive, so the leaf stays pending.
+ */
 static void fault_invalidate(pt_machine *m, int c, uint64_t va)
 {
     struct pt_cpu *cpu = &m->cpus[c];
     uint32_t pcid = cur_pcid(cpu);
-    tlb_drop_page(cpu, va, pcid, 1);
+    for (int s = 0; s < NR_TLB; s++)
+        cache_drop_tag_of_pcid(&cpu->tlb[s], va >> tlb_shift[s], pcid);
     psc_drop_covering(cpu, va, pcid);
     if (m->sanitize) {
         san_psc_cover(m, c, pcid, va);
-        san_tlb_flush_page(m, c, va);
+        if (!cpu->pcide)
+            san_tlb_flush_page(m, c, va);
     }
 }
 

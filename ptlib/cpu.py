@@ -174,7 +174,8 @@ class CPU:
         """Translate va as a data read (or write / user-mode / instruction fetch) would:
         TLB, then the deepest PSC hit, then memory; sets A (and D on a write) like hardware.
         Returns the physical address; raises :class:`~ptlib.PageFault` with the x86 error
-        code (the fault drops the TLB and PSC entries for va)."""
+        code (the fault drops va's TLB and PSC entries of the current PCID, SDM 4.10.4.1;
+        a global entry filled under another PCID stays)."""
         if (write is False and user is False and fetch is False and type(va) is int
                 and (va >> 47) in _CANONICAL_TOPS):
             pa = self._access1(self._mm, self._index, va, 0)    # fast path: a plain read

@@ -316,6 +316,91 @@ def test_page_fault_invalidates_entries_for_faulting_address() -> None:
     assert any(e.level == "pmd" and e.va == V + G1 for e in c.psc_entries())
 
 
+#: SDM Vol. 3A 4.10.4.1, the page-fault rule the tests below follow
+SDM_PF_RULE = (
+    "a page-fault exception resulting from an attempt to use a linear address will "
+    "invalidate any TLB entries that are for a page number corresponding to that linear "
+    "address and that are associated with the current PCID. It also invalidates all "
+    "entries in the paging-structure caches that would be used for that linear address "
+    "and that are associated with the current PCID.")
+
+
+def test_page_fault_keeps_global_entry_of_another_pcid() -> None:
+    """SDM 4.10.4.1 (SDM_PF_RULE): a page fault invalidates the page's TLB entries
+    "associated with the current PCID" -- with no clause for global ones, unlike INVLPG
+    ("any global TLB entries with that page number, regardless of PCID").  A global entry
+    is associated with the PCID it was filled under (4.10.2.2: "any TLB entries created by
+    a logical processor are associated with the current PCID"), and is still used under
+    other PCIDs (4.10.2.4: "A logical processor may use a global TLB entry to translate a
+    linear address, even if the TLB entry is associated with a PCID different from the
+    current PCID").  So a fault under PCID 2 keeps the global entry filled under PCID 1,
+    and drops one filled under PCID 2."""
+    m = ptlib.Machine()
+    c = m.cpus[0]
+    m.ioremap_page_range(V, V + 2 * K4, PHYS)                       # global (G set)
+    c.set_cr4(pcide=True)
+    c.write_cr3(pcid=1)
+    assert c.access(V) == PHYS
+    assert ("pte", V, 1, True) in tlb_keys(c)
+    write_u64(m, entry_pa(m, V, "pte"), 0)            # clear the PTE, no flush
+    c.write_cr3(pcid=2)
+    assert c.access(V) == PHYS                        # PCID 1's global entry, used by PCID 2
+    # A user access through that entry faults (supervisor page) under PCID 2 ...
+    assert fault_code(c, V, user=True) == PF_PROT | PF_USER
+    # ... and the entry, associated with PCID 1, survives: still used, still stale.
+    assert ("pte", V, 1, True) in tlb_keys(c)
+    assert c.access(V) == PHYS
+    assert fault_code(c, V, user=True) == PF_PROT | PF_USER         # the fault recurs
+    # A global entry filled under the current PCID is the current PCID's: dropped.
+    assert c.access(V + K4) == PHYS + K4
+    assert ("pte", V + K4, 2, True) in tlb_keys(c)
+    assert fault_code(c, V + K4, user=True) == PF_PROT | PF_USER
+    assert not any(tlb_covers(e, V + K4) for e in c.tlb_entries())
+    assert c.access(V + K4) == PHYS + K4              # walked again from memory
+    # Only INVLPG (global entries "regardless of PCID") or a global flush removes PCID 1's.
+    c.invlpg(V)
+    assert not any(tlb_covers(e, V) for e in c.tlb_entries())
+    assert fault_code(c, V) == 0                      # memory: not present
+
+
+def test_page_fault_keeps_other_pcids_entries_and_unrelated_psc_entries() -> None:
+    """SDM 4.10.4.1 (SDM_PF_RULE): the fault drops the faulting page's TLB entries of the
+    current PCID and the current PCID's PSC entries "that would be used for that linear
+    address"; another PCID's TLB entries (non-global) and PSC entries stay, and so do the
+    current PCID's PSC entries for other addresses."""
+    A, B = V, V + G1                                  # same PML4E, different PDPTEs
+    m = ptlib.Machine()
+    c = m.cpus[0]
+    m.ioremap_page_range(A, A + K4, PHYS, NG)
+    m.ioremap_page_range(B, B + K4, PHYS + G1, NG)
+    c.set_cr4(pcide=True)
+    for pcid in (1, 2):
+        c.write_cr3(pcid=pcid, noflush=True)
+        assert c.access(A) == PHYS and c.access(B) == PHYS + G1
+    psc = {("pgd", base(A, 39)), ("pud", A), ("pmd", A), ("pud", B), ("pmd", B)}
+    assert psc_keys(c) == {(lv, va, p) for lv, va in psc for p in (1, 2)}
+    assert tlb_keys(c) == {("pte", va, p, False) for va in (A, B) for p in (1, 2)}
+    tlb_before, psc_before = tlb_keys(c), psc_keys(c)
+    # Under PCID 2: a protection fault at A through PCID 2's TLB entry.
+    assert fault_code(c, A, user=True) == PF_PROT | PF_USER
+    assert tlb_before - tlb_keys(c) == {("pte", A, 2, False)}       # PCID 1's A entry kept
+    # PCID 2's PML4E/PDPTE/PDE entries on A's path go (the PML4E one is B's too: it would
+    # be used for A); PCID 2's PDPTE/PDE entries for B and all of PCID 1's stay.
+    assert psc_before - psc_keys(c) == {("pgd", base(A, 39), 2), ("pud", A, 2),
+                                        ("pmd", A, 2)}
+    assert tlb_keys(c) <= tlb_before and psc_keys(c) <= psc_before
+    # A not-present fault (no TLB entry involved) drops only the PSC entries for its path.
+    hole = B + M2                                     # B's PDPTE, no PDE entry for it
+    assert fault_code(c, hole) == 0
+    assert ("pud", B, 2) not in psc_keys(c) and ("pmd", B, 2) in psc_keys(c)
+    assert {(lv, va, p) for lv, va, p in psc_keys(c) if p == 1} == {
+        (lv, va, 1) for lv, va in psc}
+    # PCID 1 still translates A and B from its own cached entries.
+    c.write_cr3(pcid=1, noflush=True)
+    write_u64(m, entry_pa(m, A, "pte"), 0)
+    assert c.access(A) == PHYS                        # PCID 1's TLB entry, stale
+
+
 def test_page_fault_error_codes() -> None:
     m = ptlib.Machine()
     c = m.cpus[0]

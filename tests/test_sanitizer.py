@@ -169,6 +169,42 @@ def test_stale_tlb_entry_when_remapped_without_flush() -> None:
     assert m4.reports == []
 
 
+def test_stale_tlb_entry_survives_a_page_fault_under_another_pcid() -> None:
+    """SDM 4.10.4.1: "a page-fault exception resulting from an attempt to use a linear
+    address will invalidate any TLB entries that are for a page number corresponding to
+    that linear address and that are associated with the current PCID" -- and a global
+    entry is associated with the PCID it was filled under (4.10.2.2), not the current one.
+    A fault on the page under PCID 2 leaves the removed global leaf that CPU 0 cached under
+    PCID 1: the sanitizer must keep it pending (it used to clear it on any fault), and the
+    hardware model agrees (the entry is there and still translates)."""
+    m = ptlib.Machine(cpus=1)
+    c = m.cpus[0]
+    c.set_cr4(pcide=True)
+    c.write_cr3(pcid=1)
+    m.ioremap_page_range(V, V + K4, PHYS)
+    assert c.access(V) == PHYS                        # global entry filled under PCID 1
+    c.write_cr3(pcid=2)
+    m.vunmap_range_noflush(V, V + K4)
+    with pytest.raises(ptlib.PageFault):
+        c.access(V, user=True)                        # faults through the global entry
+    assert any(e.va == V and e.pcid == 1 and e.global_ for e in c.tlb_entries())
+    assert c.access(V) == PHYS                        # still used: stale
+    m.ioremap_page_range(V, V + K4, PHYS + G1)
+    stale = [r for r in m.reports if r.kind == "StaleTlbEntry"]
+    assert len(stale) == 1 and stale[0].va == V and stale[0].cpu == 0
+    # Control, CR4.PCIDE = 0: every entry is PCID 0's (4.10.1), the fault drops it: clean.
+    m2 = ptlib.Machine(cpus=1)
+    c2 = m2.cpus[0]
+    m2.ioremap_page_range(V, V + K4, PHYS)
+    assert c2.access(V) == PHYS
+    m2.vunmap_range_noflush(V, V + K4)
+    with pytest.raises(ptlib.PageFault):
+        c2.access(V, user=True)
+    assert c2.tlb_entries() == []
+    m2.ioremap_page_range(V, V + K4, PHYS + G1)
+    assert m2.reports == []
+
+
 def test_vunmap_with_flush_then_remap_is_clean() -> None:
     m = ptlib.Machine(cpus=2)
     m.ioremap_page_range(V, V + 40 * K4, PHYS)        # > 33 pages: a full flush on unmap
