@@ -166,7 +166,7 @@ static bool should_fail_alloc_page(pt_machine *m, int site)
         return false;
     if (a->ignore_gfp_wait && may_sleep)
         return false;
-    return should_fail(m, (int64_t)PAGE_SIZE << order, site);   /* bytes, as the kernel */
+    return should_fail(m, (int64_t)1 << order, site);   /* 1 << order: pages, as the kernel */
 }
 
 static void note_failure(pt_machine *m, int site, int reason)

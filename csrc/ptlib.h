@@ -268,7 +268,8 @@ typedef struct pt_fault_attr {
     uint64_t probability;        /* percent, 0..100; 0 = off */
     uint64_t interval;           /* fail every interval-th call that passes the other tests */
     int64_t times;               /* failures left; -1 = unlimited */
-    int64_t space;               /* budget (in pages) consumed before failing starts */
+    int64_t space;               /* budget in pages: a call of 1 << order pages passes while
+                                    space > 1 << order (and space -= 1 << order) */
     int verbose;                 /* 0: silent; 1: log line; 2: log line plus call trace */
     uint64_t task_fail_nth;      /* the kernel's /proc/self/fail-nth: counts should_fail calls */
     uint32_t min_order;          /* fail_page_alloc: orders below it are never failed */

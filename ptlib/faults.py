@@ -8,9 +8,9 @@ fault-injection.rst).  Its fields and their kernel defaults:
 probability         0       percent of the calls that pass the other tests which fail
 interval            1       fail only every interval-th call that passes the other tests
 times               1       failures left; -1 = no limit
-space               0       budget in bytes: a call of size s (PAGE_SIZE << order) is let
-                            through while space > s (and space -= s), so space=N*4096 lets
-                            N-1 order-0 calls through
+space               0       budget in pages: a call of size s = 1 << order (mm/
+                            fail_page_alloc.c) is let through while space > s (and space
+                            -= s), so space=N lets N-1 order-0 calls through (space=1: none)
 verbose             2       0 silent, 1 one log entry per failure, 2 plus a call trace
 min_order           1       orders below it are never failed (ptlib only allocates order 0)
 ignore_gfp_wait     True    allocations that may sleep are never failed (the kernel's

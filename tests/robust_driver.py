@@ -531,7 +531,7 @@ class Gen:
         "probability": lambda r: r.choice([0, 10, 50, 100]),
         "interval": lambda r: r.choice([1, 2, 3, 10]),
         "times": lambda r: r.choice([-1, 0, 1, 3]),
-        "space": lambda r: r.choice([0, K4, 8 * K4]),
+        "space": lambda r: r.choice([0, 1, 3, 8]),       # pages (should_fail size 1 << order)
         "verbose": lambda r: r.choice([0, 1, 2]),
         "min_order": lambda r: r.choice([0, 0, 1, 10]),
         "ignore_gfp_wait": lambda r: r.random() < 0.3,
