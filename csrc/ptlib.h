@@ -279,6 +279,10 @@ typedef struct pt_fault_attr {
     uint32_t reject_sites;       /* bit per PT_SITE_*: these never fail */
     uint64_t count;              /* interval counter */
     uint64_t rng;                /* PRNG state of the probability roll (splitmix64) */
+    int v4_18_order;             /* 1: lib/fault-inject.c's order of v4.18..v6.1: the site
+                                    filter after the probability roll, none on the task
+                                    fail-nth; 0: v6.x (after "fault-injection: make stacktrace
+                                    filter works as expected"): before space, and on fail-nth */
 } pt_fault_attr;
 
 typedef struct pt_fault_info {

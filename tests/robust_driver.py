@@ -613,6 +613,7 @@ class Gen:
             "alloc_policy": ["LIFO", "quarantine", 1], "quarantine": [-1, 0, 10 ** 9, U64, 5],
             "free_tables": ["28ee90fe", True], "pud_free": ["temp", None],
             "deferred_free": [2, "True", None], "iomap_max_page_shift": [63, "21"],
+            "fault_inject_order": ["v6.3", "V4.18", "v6", None, 6],
             "tlb_4k": [5, -1, (1 << 20) + 4, 1 << 21, U64, 1.0], "psc_pde": [6, 3 * 3],
             "no_such_knob": [1], "profile": ["v4.18"], "self": [1],
         }

@@ -696,6 +696,7 @@ static void op_faults(struct rd *r, struct st *s)
         fa.require_sites = u8(r) % 2 ? u16(r) : 0;
         fa.reject_sites = u8(r) % 2 ? u16(r) : 0;
         fa.rng = u64(r);
+        fa.v4_18_order = (int)(fa.rng & 1);         /* both orders, no extra input byte */
         CALL(pt_fault_attr_set);
         pt_fault_attr_set(s->m, &fa);
         CALL(pt_fault_attr_get);
