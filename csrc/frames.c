@@ -22,9 +22,13 @@
  *
  * Fault injection (should_fail_alloc_page): after pt_fail_nth's countdown (ptlib's own
  * knob: every attempt counts, whatever the site and the filters), each attempt goes
- * through fail_page_alloc's filters and then should_fail_ex() as in lib/fault-inject.c
- * (v6.x order): the task fail-nth, probability == 0, times == 0, the site filter (the
- * analog of the stack-trace filter: require/reject), space, interval, the probability roll.
+ * through fail_page_alloc's filters and then should_fail() with size 1 << order (pages) as
+ * in lib/fault-inject.c, in one of two orders (pt_fault_attr.v4_18_order):
+ *   v6.x:  the task fail-nth (site filter first), probability == 0, times == 0, the site
+ *          filter (the analog of the stack-trace filter: require/reject), space, interval,
+ *          the probability roll;
+ *   v4.18: the task fail-nth (no site filter), probability == 0, times == 0, space,
+ *          interval, the probability roll, the site filter (until the 2022 change; still so in v6.1).
  * Every ptlib allocation is order 0 and GFP_KERNEL (may sleep), data pages GFP_HIGHUSER:
  * with the kernel's defaults (min_order 1, ignore_gfp_wait Y) nothing is ever failed.
  */
@@ -111,14 +115,16 @@ static bool fail_stacktrace(const pt_fault_attr *a, int site)
     return !a->require_sites || (a->require_sites & bit);
 }
 
-/* should_fail_ex(attr, size, 0): lib/fault-inject.c. */
+/* should_fail_ex(attr, size, 0): lib/fault-inject.c; v4_18_order: should_fail() as it was
+ * up to v6.1 at least (v4.18), where fail_stacktrace() came last and fail-nth did not consult it. */
 static bool should_fail(pt_machine *m, int64_t size, int site)
 {
     pt_fault_attr *a = &m->fattr;
     bool stack_checked = false;
+    bool v4_18 = a->v4_18_order != 0;
 
     if (a->task_fail_nth) {              /* in_task(): current->fail_nth */
-        if (!fail_stacktrace(a, site))
+        if (!v4_18 && !fail_stacktrace(a, site))
             return false;
         stack_checked = true;
         if (--a->task_fail_nth == 0)
@@ -129,7 +135,7 @@ static bool should_fail(pt_machine *m, int64_t size, int site)
         return false;
     if (a->times == 0)
         return false;
-    if (!stack_checked && !fail_stacktrace(a, site))
+    if (!v4_18 && !stack_checked && !fail_stacktrace(a, site))
         return false;
     if (a->space > size) {
         a->space -= size;
@@ -141,6 +147,8 @@ static bool should_fail(pt_machine *m, int64_t size, int site)
             return false;
     }
     if (a->probability <= splitmix64_next(&a->rng) % 100)
+        return false;
+    if (v4_18 && !fail_stacktrace(a, site))
         return false;
 fail:
     fail_dump(m, site);
@@ -166,7 +174,7 @@ static bool should_fail_alloc_page(pt_machine *m, int site)
         return false;
     if (a->ignore_gfp_wait && may_sleep)
         return false;
-    return should_fail(m, (int64_t)PAGE_SIZE << order, site);   /* bytes, as the kernel */
+    return should_fail(m, (int64_t)1 << order, site);   /* 1 << order: pages, as the kernel */
 }
 
 static void note_failure(pt_machine *m, int site, int reason)

@@ -268,7 +268,8 @@ typedef struct pt_fault_attr {
     uint64_t probability;        /* percent, 0..100; 0 = off */
     uint64_t interval;           /* fail every interval-th call that passes the other tests */
     int64_t times;               /* failures left; -1 = unlimited */
-    int64_t space;               /* budget (in pages) consumed before failing starts */
+    int64_t space;               /* budget in pages: a call of 1 << order pages passes while
+                                    space > 1 << order (and space -= 1 << order) */
     int verbose;                 /* 0: silent; 1: log line; 2: log line plus call trace */
     uint64_t task_fail_nth;      /* the kernel's /proc/self/fail-nth: counts should_fail calls */
     uint32_t min_order;          /* fail_page_alloc: orders below it are never failed */
@@ -278,6 +279,10 @@ typedef struct pt_fault_attr {
     uint32_t reject_sites;       /* bit per PT_SITE_*: these never fail */
     uint64_t count;              /* interval counter */
     uint64_t rng;                /* PRNG state of the probability roll (splitmix64) */
+    int v4_18_order;             /* 1: lib/fault-inject.c's order of v4.18..v6.1: the site
+                                    filter after the probability roll, none on the task
+                                    fail-nth; 0: v6.x (after "fault-injection: make stacktrace
+                                    filter works as expected"): before space, and on fail-nth */
 } pt_fault_attr;
 
 typedef struct pt_fault_info {

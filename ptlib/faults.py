@@ -8,9 +8,9 @@ fault-injection.rst).  Its fields and their kernel defaults:
 probability         0       percent of the calls that pass the other tests which fail
 interval            1       fail only every interval-th call that passes the other tests
 times               1       failures left; -1 = no limit
-space               0       budget in bytes: a call of size s (PAGE_SIZE << order) is let
-                            through while space > s (and space -= s), so space=N*4096 lets
-                            N-1 order-0 calls through
+space               0       budget in pages: a call of size s = 1 << order (mm/
+                            fail_page_alloc.c) is let through while space > s (and space
+                            -= s), so space=N lets N-1 order-0 calls through (space=1: none)
 verbose             2       0 silent, 1 one log entry per failure, 2 plus a call trace
 min_order           1       orders below it are never failed (ptlib only allocates order 0)
 ignore_gfp_wait     True    allocations that may sleep are never failed (the kernel's
@@ -22,8 +22,10 @@ sites / reject_sites empty  the analog of require-start/end and reject-start/end
                             allocations from ``sites`` (empty: any) and none from
                             ``reject_sites`` may fail
 fail_nth            0       the kernel's task fail-nth (/proc/self/task/<tid>/fail-nth):
-                            the n-th call that reaches should_fail() and passes the site
-                            filter fails, whatever probability/times/space/interval say
+                            the n-th call that reaches should_fail() fails, whatever
+                            probability/times/space/interval say; on "v6.x" only calls
+                            passing the site filter count, on "v4.18" every call counts
+                            and the n-th fails whatever its site
 seed                None    seed of the probability roll (None: the machine's seed)
 =================== ======= =========================================================
 
@@ -31,16 +33,23 @@ So with the kernel's defaults (min_order=1, ignore_gfp_wait=True) nothing ptlib 
 ever failed: failing page-table allocations needs ``min_order=0, ignore_gfp_wait=False``.
 
 The evaluation order is the kernel's (mm/fail_page_alloc.c ``__should_fail_alloc_page``, then
-lib/fault-inject.c ``should_fail_ex``, v6.x): min_order, ignore_gfp_highmem, ignore_gfp_wait;
-then the task fail-nth (site filter, countdown, fail at zero), probability == 0 (stop),
-times == 0 (stop), site filter, space, interval counter, probability roll; on failure the
-log entry (verbose) and ``times`` decremented unless -1.  (v4.18 checked the stack filter
-after the roll, so space and interval counted calls from every site; ptlib follows v6.x.)
+lib/fault-inject.c ``should_fail``/``should_fail_ex`` with size ``1 << order``), in the era the
+machine's profile knob ``fault_inject_order`` names: min_order, ignore_gfp_highmem,
+ignore_gfp_wait; then
+
+* "v6.x" (jannh-2025, v6.19; Wei Yongjun's "fault-injection: make stacktrace filter works as
+  expected", 2022): the task fail-nth (site filter, countdown, fail at zero), probability
+  == 0 (stop), times == 0 (stop), site filter, space, interval counter, probability roll;
+* "v4.18" (v4.17 to v5.13; the order until that change, still in v6.1): the task fail-nth (countdown, fail at
+  zero, no site filter), probability == 0, times == 0, space, interval counter, probability
+  roll, site filter last: space and the interval counter are spent by calls from every site.
+
+On failure the log entry (verbose) and ``times`` decremented unless -1.
 
 ``Machine.fail_nth(n)`` is ptlib's own, simpler knob and comes before all of this: the n-th
 next allocation *attempt* fails whatever its site, order and gfp flags; the kernel's fail-nth
-(``FailPageAlloc.fail_nth``) only counts calls that pass fail_page_alloc's filters and the
-site filter.
+(``FailPageAlloc.fail_nth``) only counts calls that pass fail_page_alloc's filters (and, on
+"v6.x", the site filter).
 """
 from __future__ import annotations
 
@@ -156,7 +165,9 @@ def _names(mask: int) -> frozenset[str]:
     return frozenset(s for s, i in SITES.items() if mask >> i & 1)
 
 
-def to_c(fa: FailPageAlloc, machine_seed: int) -> Any:
+def to_c(fa: FailPageAlloc, machine_seed: int, v4_18_order: bool = False) -> Any:
+    """The pt_fault_attr for ``fa``; ``v4_18_order``: the machine's profile knob
+    ``fault_inject_order`` is "v4.18" (the site filter after the roll)."""
     c = ffi.new("pt_fault_attr *")
     c.probability = fa.probability
     c.interval = fa.interval
@@ -171,6 +182,7 @@ def to_c(fa: FailPageAlloc, machine_seed: int) -> Any:
     c.reject_sites = _mask(fa.reject_sites)
     c.count = 0
     c.rng = machine_seed if fa.seed is None else fa.seed
+    c.v4_18_order = int(v4_18_order)
     return c
 
 

@@ -233,6 +233,8 @@ def _make_config(paging: object, cpus: object, kernel: object, seed: object,
     cfg.ram_pages = ram_pages
     cfg.seed = seed
     for name, value in prof.items():
+        if name == "fault_inject_order":    # not in pt_profile: set_fail_page_alloc passes it
+            continue
         setattr(cfg.profile, name,
                 _FREE_TABLES[value] if name == "free_tables" else
                 _PUD_FREE[value] if name == "pud_free" else
@@ -298,6 +300,7 @@ class Machine:
         self.kernel = kernel
         self.profile = kernel
         self.knobs: dict[str, Any] = dict(prof)
+        self._fault_v4_18_order = prof["fault_inject_order"] == "v4.18"   # for pt_fault_attr
         self.caches = dict(caches)
         self.invlpg_psc = invlpg_psc
         self.speculation = speculation
@@ -815,7 +818,8 @@ class Machine:
             fa = config.replace(**fields) if fields else config
         else:
             raise TypeError(f"config: expected FailPageAlloc, got {type(config).__name__}")
-        lib.pt_fault_attr_set(self._m, faults.to_c(fa, self.seed))
+        lib.pt_fault_attr_set(self._m, faults.to_c(
+            fa, self.seed, v4_18_order=self._fault_v4_18_order))
         self._fpa_seed = fa.seed
         return fa
 

@@ -19,6 +19,7 @@ profile and overrides single knobs.
 | vmap_range_form       | mm/vmalloc.c's v5.13 form: ioremap_page_range -> vmap_range(.., iomap_max_page_shift) with vmap_try_huge_pmd/pud/p4d (max_page_shift check, arch_vmap_pXd_supported); unmap through vunmap_range(); takes precedence over ioremap_try_huge_helpers | False | mm/vmalloc.c + mm/ioremap.c v5.13 (Nicholas Piggin's huge vmalloc series) |
 | iomap_max_page_shift  | "63" (BITS_PER_LONG - 1) or "12" (PAGE_SHIFT, nohugeiomap); needs vmap_range_form | "63" | mm/ioremap.c v5.13 |
 | ioremap_force_nx      | pgprot_nx(prot) in ioremap_page_range (NX on every leaf); needs vmap_range_form | False | mm/vmalloc.c v5.15, 8491502f787c |
+| fault_inject_order    | lib/fault-inject.c's order for fail_page_alloc: "v4.18" (the site filter after the probability roll, none on the task fail-nth; v4.18..v6.1 at least) or "v6.x" (the site filter before space and on fail-nth) | "v4.18" | lib/fault-inject.c; Wei Yongjun, "fault-injection: make stacktrace filter works as expected" (LKML 2022-12-12; not in the v6.1-era tree) |
 
 | profile | free_tables | the rest |
 |---------|-------------|----------|
@@ -26,8 +27,8 @@ profile and overrides single knobs.
 | v4.18   | 5e0fb5df2ee8 | |
 | v5.3    | 5e0fb5df2ee8 | ioremap_try_huge_helpers=True, ioremap_va_align_check=True |
 | v5.13   | 5e0fb5df2ee8 | as v5.3, vmap_range_form=True, prealloc_vmalloc_pgd=True (ioremap_force_nx=False: v5.15) |
-| jannh-2025 | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, free_flush="range_all_pcids" (landing version not confirmed) |
-| v6.19   | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, deferred_free=True (flush still one_page, see its description) |
+| jannh-2025 | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, free_flush="range_all_pcids" (landing version not confirmed), fault_inject_order="v6.x" |
+| v6.19   | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, deferred_free=True (flush still one_page, see its description), fault_inject_order="v6.x" |
 
 All profiles set ``pud_free="temp_page"`` (the kernel's own code); on v4.17 the knob has no
 effect (28ee90fe6048's pud_free_pmd_page has no save step to choose).
@@ -123,6 +124,18 @@ KNOBS: Mapping[str, Knob] = MappingProxyType({
              "pgprot_nx(prot) in ioremap_page_range(): every ioremap leaf gets NX; no effect "
              "without vmap_range_form",
              "mm/vmalloc.c v5.15, 8491502f787c \"mm: don't allow executable ioremap mappings\""),
+        # ---- lib/fault-inject.c (csrc/frames.c should_fail; set through pt_fault_attr) ----
+        Knob("fault_inject_order",
+             "where should_fail() checks fail_page_alloc's site filter (the analog of the "
+             "stack-trace filter): \"v4.18\" (the order of v4.18 and still of v6.1: after the probability "
+             "roll, so space and the interval counter are spent by calls from every site, "
+             "and the task fail-nth counts and fails calls from any site) or \"v6.x\" "
+             "(after times == 0 and before space; the task fail-nth counts only calls that "
+             "pass it)",
+             "lib/fault-inject.c; Wei Yongjun, \"fault-injection: make stacktrace filter "
+             "works as expected\" (LKML 2022-12-12, -next v2 4/4; mainline hash not "
+             "confirmed here, the v6.1-era tree still has the old order)",
+             ("v4.18", "v6.x")),
     )
 })
 
@@ -143,12 +156,15 @@ _KNOBS_v4_18: dict[str, Union[bool, str]] = {
     "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False,
     "free_flush": "one_page", "deferred_free": False,
     "vmap_range_form": False, "iomap_max_page_shift": "63", "ioremap_force_nx": False,
+    "fault_inject_order": "v4.18",
 }
 _KNOBS_v4_17 = {**_KNOBS_v4_18, "free_tables": "28ee90fe6048"}
 _KNOBS_v5_3 = {**_KNOBS_v4_18, "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True}
 _KNOBS_v5_13 = {**_KNOBS_v5_3, "prealloc_vmalloc_pgd": True, "vmap_range_form": True}
-_KNOBS_jannh_2025 = {**_KNOBS_v5_13, "free_flush": "range_all_pcids", "ioremap_force_nx": True}
-_KNOBS_v6_19 = {**_KNOBS_v5_13, "deferred_free": True, "ioremap_force_nx": True}
+_KNOBS_jannh_2025 = {**_KNOBS_v5_13, "free_flush": "range_all_pcids", "ioremap_force_nx": True,
+                     "fault_inject_order": "v6.x"}
+_KNOBS_v6_19 = {**_KNOBS_v5_13, "deferred_free": True, "ioremap_force_nx": True,
+                "fault_inject_order": "v6.x"}
 
 _PROFILES: dict[str, Profile] = {
     "v4.17": Profile(

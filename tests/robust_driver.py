@@ -531,7 +531,7 @@ class Gen:
         "probability": lambda r: r.choice([0, 10, 50, 100]),
         "interval": lambda r: r.choice([1, 2, 3, 10]),
         "times": lambda r: r.choice([-1, 0, 1, 3]),
-        "space": lambda r: r.choice([0, K4, 8 * K4]),
+        "space": lambda r: r.choice([0, 1, 3, 8]),       # pages (should_fail size 1 << order)
         "verbose": lambda r: r.choice([0, 1, 2]),
         "min_order": lambda r: r.choice([0, 0, 1, 10]),
         "ignore_gfp_wait": lambda r: r.random() < 0.3,
@@ -613,6 +613,7 @@ class Gen:
             "alloc_policy": ["LIFO", "quarantine", 1], "quarantine": [-1, 0, 10 ** 9, U64, 5],
             "free_tables": ["28ee90fe", True], "pud_free": ["temp", None],
             "deferred_free": [2, "True", None], "iomap_max_page_shift": [63, "21"],
+            "fault_inject_order": ["v6.3", "V4.18", "v6", None, 6],
             "tlb_4k": [5, -1, (1 << 20) + 4, 1 << 21, U64, 1.0], "psc_pde": [6, 3 * 3],
             "no_such_knob": [1], "profile": ["v4.18"], "self": [1],
         }

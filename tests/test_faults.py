@@ -94,13 +94,32 @@ def test_times_minus_one_is_unlimited() -> None:
     assert m.fail_page_alloc_state.times == -1
 
 
-def test_space_lets_calls_through_while_space_exceeds_size() -> None:
+# mm/fail_page_alloc.c __should_fail_alloc_page(): should_fail_ex(&attr, 1 << order, flags)
+# (v4.17/v4.18's mm/page_alloc.c should_fail_alloc_page(): should_fail(&attr, 1 << order)):
+# the size is in pages.  lib/fault-inject.c: "if (atomic_read(&attr->space) > size)
+# { atomic_sub(size, &attr->space); return false; }".
+
+def test_space_counts_pages_space_3_lets_two_order0_calls_through() -> None:
     m = ptlib.Machine()
-    m.set_fail_page_alloc(probability=100, times=-1, space=3 * 4096, **OPEN)
-    # bytes, each call is PAGE_SIZE: 3 pages -> 2 -> 1, then 4096 > 4096 is false: the
-    # third call fails
+    m.set_fail_page_alloc(probability=100, times=-1, space=3, **OPEN)
+    # order 0, size 1: 3 > 1 (-> 2, through), 2 > 1 (-> 1, through), 1 > 1 is false: the
+    # third call goes on to the roll and fails; space stays 1
     assert attempts(m, 4) == [False, False, True, True]
-    assert m.fail_page_alloc_state.space == 4096
+    assert m.fail_page_alloc_state.space == 1
+
+
+def test_space_1_and_0_let_no_call_through() -> None:
+    for space in (1, 0):                               # 1 > 1 and 0 > 1 are false
+        m = ptlib.Machine()
+        m.set_fail_page_alloc(probability=100, times=-1, space=space, **OPEN)
+        assert attempts(m, 2) == [True, True]
+        assert m.fail_page_alloc_state.space == space
+
+
+def test_space_4096_is_4095_pages_not_one_page_of_bytes() -> None:
+    m = ptlib.Machine()
+    m.set_fail_page_alloc(probability=100, times=-1, space=4096, **OPEN)
+    assert attempts(m, 4096) == [False] * 4095 + [True]
 
 
 def test_interval() -> None:
@@ -136,47 +155,96 @@ def test_probability_50_is_seeded_splitmix_roll() -> None:
 
 # ---- the evaluation order ----
 
+# lib/fault-inject.c should_fail()/should_fail_ex(): probability == 0 and times == 0 return
+# before the space test; space (size 1 << order, mm/fail_page_alloc.c) before the interval.
+
 def test_times_zero_stops_before_space_is_consumed() -> None:
     m = ptlib.Machine()
-    m.set_fail_page_alloc(probability=100, times=0, space=5 * 4096, **OPEN)
+    m.set_fail_page_alloc(probability=100, times=0, space=5, **OPEN)
     assert attempts(m, 3) == [False] * 3
-    assert m.fail_page_alloc_state.space == 5 * 4096
+    assert m.fail_page_alloc_state.space == 5
 
 
 def test_space_before_interval_counter() -> None:
     m = ptlib.Machine()
-    m.set_fail_page_alloc(probability=100, times=-1, space=3 * 4096, interval=2, **OPEN)
-    # calls 1-2 spent on space (counter untouched), then counter 1 (pass), 2 (fail), ...
+    m.set_fail_page_alloc(probability=100, times=-1, space=3, interval=2, **OPEN)
+    # calls 1-2 spent on space (3 -> 2 -> 1, counter untouched), then counter 1 (pass),
+    # 2 (fail), ...
     assert attempts(m, 6) == [False, False, False, True, False, True]
 
 
 def test_probability_zero_stops_before_space() -> None:
     m = ptlib.Machine()
-    m.set_fail_page_alloc(probability=0, times=-1, space=5 * 4096, **OPEN)
+    m.set_fail_page_alloc(probability=0, times=-1, space=5, **OPEN)
     attempts(m, 3)
-    assert m.fail_page_alloc_state.space == 5 * 4096
+    assert m.fail_page_alloc_state.space == 5
 
 
 def test_gfp_filters_before_should_fail() -> None:
+    # mm/fail_page_alloc.c: min_order / __GFP_HIGHMEM / __GFP_DIRECT_RECLAIM return false
+    # before should_fail_ex() is called
     m = ptlib.Machine()
-    m.set_fail_page_alloc(probability=100, times=-1, space=3 * 4096, fail_nth=1,
+    m.set_fail_page_alloc(probability=100, times=-1, space=3, fail_nth=1,
                           **{**OPEN, "ignore_gfp_highmem": True})
     assert attempts(m, 3) == [False] * 3               # filtered: nothing counted
     st = m.fail_page_alloc_state
-    assert (st.space, st.fail_nth) == (3 * 4096, 1)
+    assert (st.space, st.fail_nth) == (3, 1)
 
 
-def test_site_filter_before_space() -> None:
-    m = ptlib.Machine()
-    m.set_fail_page_alloc(probability=100, times=-1, space=2 * 4096,
+# ---- the site filter: where each era checks it (knob fault_inject_order) ----
+# v6.x, lib/fault-inject.c should_fail_ex() after Wei Yongjun's "fault-injection: make
+# stacktrace filter works as expected" (2022): the fail-nth branch calls fail_stacktrace()
+# before counting, and the other path calls it after times == 0, before space.
+# v4.18 (still so in v6.1), lib/fault-inject.c should_fail(): the fail-nth branch has no
+# fail_stacktrace(); the other path calls it last, after the probability roll.
+
+def test_v6x_site_filter_before_space() -> None:
+    m = ptlib.Machine(kernel="v6.19")
+    assert m.knobs["fault_inject_order"] == "v6.x"
+    m.set_fail_page_alloc(probability=100, times=-1, space=3,
                           sites={"pte_alloc_kernel"}, **OPEN)
-    assert attempts(m, 3) == [False] * 3
-    assert m.fail_page_alloc_state.space == 2 * 4096
-    m.ioremap_page_range(V, V + K4, PHYS)              # 2 pages -> 1: the first PTE passes
-    with pytest.raises(ptlib.OutOfMemory):
-        m.ioremap_page_range(V + M2, V + M2 + K4, PHYS)
+    assert attempts(m, 3) == [False] * 3               # rejected before space: not spent
+    assert m.fail_page_alloc_state.space == 3
+    m.ioremap_page_range(V, V + K4, PHYS)              # PTE: 3 > 1 -> 2, through
+    m.ioremap_page_range(V + M2, V + M2 + K4, PHYS)    # PTE: 2 > 1 -> 1, through
+    assert m.fail_page_alloc_state.space == 1
+    with pytest.raises(ptlib.OutOfMemory):             # PTE: 1 > 1 false, roll: fails
+        m.ioremap_page_range(V + 2 * M2, V + 2 * M2 + K4, PHYS)
     assert m.last_failed_alloc[:2] == ("__pte_alloc_kernel", "fail_page_alloc")
+    assert m.faults_injected == 1
     assert_no_leak(m)
+
+
+def test_v418_site_filter_after_the_roll_space_spent_by_every_site() -> None:
+    m = ptlib.Machine(kernel="v4.18")
+    assert m.knobs["fault_inject_order"] == "v4.18"
+    m.set_fail_page_alloc(probability=100, times=-1, space=3,
+                          sites={"pte_alloc_kernel"}, **OPEN)
+    # data pages: 3 > 1 -> 2 and 2 > 1 -> 1 return before the filter; the third passes
+    # space, interval and the roll, then fail_stacktrace() rejects it: no failure
+    assert attempts(m, 3) == [False] * 3
+    assert m.fail_page_alloc_state.space == 1 and m.faults_injected == 0
+    with pytest.raises(ptlib.OutOfMemory):             # PUD/PMD rejected last; PTE fails
+        m.ioremap_page_range(V, V + K4, PHYS)
+    assert m.last_failed_alloc[:2] == ("__pte_alloc_kernel", "fail_page_alloc")
+    assert m.faults_injected == 1 and m.fail_page_alloc_state.space == 1
+    assert_no_leak(m)
+
+
+def test_fault_inject_order_knob_overrides_the_profile() -> None:
+    for kernel, order, space_left in (("v4.18", "v6.x", 3), ("v6.19", "v4.18", 1),
+                                      ("v5.13", "v4.18", 1), ("jannh-2025", "v6.x", 3)):
+        m = ptlib.Machine(kernel=kernel, fault_inject_order=order)
+        m.set_fail_page_alloc(probability=100, times=-1, space=3,
+                              sites={"pte_alloc_kernel"}, **OPEN)
+        assert attempts(m, 3) == [False] * 3
+        assert m.fail_page_alloc_state.space == space_left, (kernel, order)
+    for kernel in ("v4.17", "v4.18", "v5.3", "v5.13"):
+        assert ptlib.profiles.get(kernel).knobs["fault_inject_order"] == "v4.18"
+    for kernel in ("jannh-2025", "v6.19"):
+        assert ptlib.profiles.get(kernel).knobs["fault_inject_order"] == "v6.x"
+    with pytest.raises(ptlib.InvalidArgument, match="fault_inject_order"):
+        ptlib.Machine(fault_inject_order="v6.3")
 
 
 def test_task_fail_nth_before_probability_times_and_interval() -> None:
@@ -187,14 +255,24 @@ def test_task_fail_nth_before_probability_times_and_interval() -> None:
     assert st.fail_nth == 0 and st.times == 0
 
 
-def test_task_fail_nth_counts_only_calls_passing_the_site_filter() -> None:
-    m = ptlib.Machine()
+def test_v6x_task_fail_nth_counts_only_calls_passing_the_site_filter() -> None:
+    m = ptlib.Machine(kernel="v6.19")
     m.set_fail_page_alloc(fail_nth=2, sites={"__pte_alloc_kernel"}, **OPEN)
-    attempts(m, 4)                                     # data pages: not counted
-    m.ioremap_page_range(V, V + K4, PHYS)              # PUD, PMD, PTE: PTE is call 1
+    assert attempts(m, 4) == [False] * 4               # data pages: not counted
+    assert m.fail_page_alloc_state.fail_nth == 2
+    m.ioremap_page_range(V, V + K4, PHYS)              # PMD rejected, PTE is call 1
     with pytest.raises(ptlib.OutOfMemory):
         m.ioremap_page_range(V + M2, V + M2 + K4, PHYS)
     assert m.last_failed_alloc[:2] == ("__pte_alloc_kernel", "fail_page_alloc")
+
+
+def test_v418_task_fail_nth_counts_every_call_and_fails_any_site() -> None:
+    m = ptlib.Machine(kernel="v4.18")
+    m.set_fail_page_alloc(fail_nth=2, sites={"__pte_alloc_kernel"}, **OPEN)
+    # fail_nth 2 -> 1 on the first data page, 1 -> 0 on the second: "goto fail", no filter
+    assert attempts(m, 4) == [False, True, False, False]
+    assert m.last_failed_alloc[:2] == ("alloc_page", "fail_page_alloc")
+    assert m.fail_page_alloc_state.fail_nth == 0 and m.faults_injected == 1
 
 
 def test_ptlib_fail_nth_comes_first_and_counts_every_attempt() -> None:

@@ -53,6 +53,8 @@ def test_knobs_and_profiles() -> None:
     # both later profiles start from v5.13's knobs plus v5.15's forced NX
     base = {**ptlib.profiles.get("v5.13").knobs, "ioremap_force_nx": True}
     post, v619 = ptlib.profiles.get(POST).knobs, ptlib.profiles.get("v6.19").knobs
+    # ... and lib/fault-inject.c's v6.x order (the site filter before space; Wei Yongjun, 2022)
+    base["fault_inject_order"] = "v6.x"
     assert dict(post) == {**base, "free_flush": "range_all_pcids"}
     assert dict(v619) == {**base, "deferred_free": True}
     for name in ptlib.profiles.names():

@@ -687,7 +687,7 @@ static void op_faults(struct rd *r, struct st *s)
         fa.probability = p < 100 ? 0 : p < 180 ? 100 : p % 101;
         fa.interval = u8(r) % 5;
         fa.times = (int64_t)(int8_t)u8(r) % 6;
-        fa.space = (int64_t)(u8(r) % 4) * 4096;
+        fa.space = (int64_t)(u8(r) % 4);            /* pages (should_fail's size 1 << order) */
         fa.verbose = u8(r) % 3;
         fa.task_fail_nth = u8(r) % 4 == 0 ? u8(r) % 6 : 0;
         fa.min_order = u8(r) % 2;
@@ -696,6 +696,7 @@ static void op_faults(struct rd *r, struct st *s)
         fa.require_sites = u8(r) % 2 ? u16(r) : 0;
         fa.reject_sites = u8(r) % 2 ? u16(r) : 0;
         fa.rng = u64(r);
+        fa.v4_18_order = (int)(fa.rng & 1);         /* both orders, no extra input byte */
         CALL(pt_fault_attr_set);
         pt_fault_attr_set(s->m, &fa);
         CALL(pt_fault_attr_get);
