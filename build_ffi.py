@@ -43,9 +43,12 @@ _cflags, _ldflags = _compile_args()
 ffibuilder.set_source(
     "ptlib._ptlib",
     '#include "ptlib.h"',
+    # the machine (csrc/*.c), the kernel's symbols and profile tables (csrc/kops/*.c), and
+    # one build unit per kernel file (csrc/kops/units/*.c: each #includes csrc/kernel/X.c)
     sources=sorted(os.path.relpath(p, os.getcwd()) if os.getcwd() == HERE else p
-                   for p in glob.glob(os.path.join(HERE, "csrc", "*.c"))),
-    include_dirs=[os.path.join(HERE, "csrc")],
+                   for d in ("csrc", "csrc/kops", "csrc/kops/units")
+                   for p in glob.glob(os.path.join(HERE, d, "*.c"))),
+    include_dirs=[os.path.join(HERE, "csrc"), os.path.join(HERE, "ptlib", "include")],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

@@ -491,10 +491,11 @@ int pt_cpu_speculate(pt_machine *m, int c, uint64_t va)
 
 /* INVLPG: the page's TLB entries of the current PCID and global ones; every PSC entry of
  * the current PCID ("sdm"), or only the entries covering va ("covering"). */
-int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
+/* INVLPG (SDM 4.10.4.1): the page's TLB entries (current PCID, and global ones in any
+ * PCID) and every PSC entry of the current PCID (or, invlpg_psc="covering", those
+ * covering va). */
+static void cpu_invlpg(pt_machine *m, int c, uint64_t va)
 {
-    if (c < 0 || c >= m->ncpus)
-        return PT_EINVAL;
     struct pt_cpu *cpu = &m->cpus[c];
     uint32_t pcid = cur_pcid(cpu);
     cpu->stats.invlpg++;
@@ -510,18 +511,21 @@ int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
     }
     if (m->sanitize)
         san_tlb_flush_page(m, c, va);
+}
+
+int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
+{
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
+    cpu_invlpg(m, c, va);
     return PT_OK;
 }
 
 /* MOV to CR3: without the no-flush bit, the new PCID's non-global TLB entries and all its
  * PSC entries go (with CR4.PCIDE=0 the PCID is 0 and bit 63 must be 0). */
-int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
+static void cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
 {
-    if (c < 0 || c >= m->ncpus)
-        return PT_EINVAL;
     struct pt_cpu *cpu = &m->cpus[c];
-    if (pcid > 4095 || (!cpu->pcide && (pcid || noflush)) || (root & (PAGE_SIZE - 1)))
-        return PT_EINVAL;
     cpu->cr3_root = root;
     cpu->pcid = pcid;
     if (!noflush) {
@@ -530,6 +534,16 @@ int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int nof
     }
     if (m->sanitize)
         san_slot_switch(m, c, pcid, !noflush);
+}
+
+int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
+{
+    if (c < 0 || c >= m->ncpus)
+        return PT_EINVAL;
+    struct pt_cpu *cpu = &m->cpus[c];
+    if (pcid > 4095 || (!cpu->pcide && (pcid || noflush)) || (root & (PAGE_SIZE - 1)))
+        return PT_EINVAL;
+    cpu_write_cr3(m, c, root, pcid, noflush);
     return PT_OK;
 }
 
@@ -656,24 +670,24 @@ int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out)
     return PT_OK;
 }
 
-/* ---- what the kernel's flushes run on each CPU ---- */
+/* ---- what the kernel's flushes execute on one CPU (ptlib/kernel.h via kservices.c) ---- */
 
-/* arch/x86/include/asm/tlbflush.h v4.18 __flush_tlb_one_kernel(): INVLPG. */
-void __flush_tlb_one_kernel(pt_machine *m, int cpu, uint64_t addr)
+/* __flush_tlb_one_kernel(): INVLPG. */
+void pt_cpu_do_invlpg(pt_machine *m, int cpu, uint64_t addr)
 {
-    pt_cpu_invlpg(m, cpu, addr);
+    cpu_invlpg(m, cpu, addr);
 }
 
-/* arch/x86/include/asm/tlbflush.h v4.18 __flush_tlb_all(): with PGE a CR4.PGE toggle
- * (__flush_tlb_global), else a CR3 reload (__flush_tlb). */
-void __flush_tlb_all(pt_machine *m, int cpu)
+/* __flush_tlb_all(): with PGE a CR4.PGE toggle (__flush_tlb_global), else a CR3 reload
+ * (__flush_tlb). */
+void pt_cpu_do_flush_tlb_all(pt_machine *m, int cpu)
 {
     struct pt_cpu *c = &m->cpus[cpu];
     c->stats.full_flushes++;
     if (c->pge)
         flush_everything(m, cpu);
     else
-        pt_cpu_write_cr3(m, cpu, c->cr3_root, c->pcid, 0);
+        cpu_write_cr3(m, cpu, c->cr3_root, c->pcid, 0);
 }
 
 /* ---- random speculation (fuzzing) ---- */

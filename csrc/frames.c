@@ -50,6 +50,7 @@ static const char *const site_names[PT_NR_SITES] = {
     [PT_SITE_PMD_FREE_PTE_PAGE] = "pmd_free_pte_page",
     [PT_SITE_ALLOC_PAGE] = "alloc_page",
     [PT_SITE_FREE_PAGE] = "free_page",
+    [PT_SITE_KERNEL_PGTABLE_WORK] = "kernel_pgtable_work_func",
 };
 
 static const char *const owner_names[PT_NR_OWNERS] = {
@@ -61,6 +62,18 @@ static const char *const owner_names[PT_NR_OWNERS] = {
 const char *pt_site_name(int site)
 {
     return (site >= 0 && site < PT_NR_SITES) ? site_names[site] : "?";
+}
+
+/* The site of a kernel function name (__func__ of the caller of the header's allocation
+ * and free functions; a unit's NAME$UNIT counts as NAME); PT_SITE_NONE if it is none of
+ * the known ones. */
+int pt_site_id(const char *name)
+{
+    size_t n = strcspn(name, "$");
+    for (int i = 1; i < PT_NR_SITES; i++)
+        if (strlen(site_names[i]) == n && !strncmp(site_names[i], name, n))
+            return i;
+    return PT_SITE_NONE;
 }
 
 const char *pt_owner_name(int owner)
@@ -302,7 +315,14 @@ void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site)
                       (unsigned long long)pg->free_op, pt_site_name(pg->free_site));
         return;
     }
-    if (expect_owner != PT_OWNER_NONE && pg->owner != expect_owner)
+    if (expect_owner == PT_OWNER_KERNEL) {       /* free_page(): any page the kernel owns */
+        if (pg->owner == PT_OWNER_DATA)
+            pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, pt_site_name(site), 0, pfn,
+                          "BUG: Bad page state: %s frees pfn %#llx as a kernel page (a page "
+                          "table), but it is a data page (allocated at op %llu by %s)",
+                          pt_site_name(site), (unsigned long long)pfn,
+                          (unsigned long long)pg->alloc_op, pt_site_name(pg->alloc_site));
+    } else if (expect_owner != PT_OWNER_NONE && pg->owner != expect_owner)
         pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, pt_site_name(site), 0, pfn,
                       "BUG: Bad page state: %s frees pfn %#llx as a %s page, but it is a %s "
                       "page (allocated at op %llu by %s)", pt_site_name(site),

@@ -8,9 +8,8 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "ptlib.h"
+#include <ptlib/kernel_abi.h>
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ULL << PAGE_SHIFT)
 #define PT_NIL UINT32_MAX
 
 /* struct page analog: one per frame of emulated RAM. */
@@ -163,27 +162,20 @@ struct pt_machine {
     uint64_t probe_hits, probe_op, probe_pa;
     uint64_t *probe_entries;     /* [512] once a point was armed */
 
-    /* deferred kernel page-table free (pgfree.c, profile knob deferred_free): frames queued
-     * by pagetable_free_kernel(), linked through pages[].lru (list_add: newest at the head,
-     * the oldest's lru is PT_NIL); a queued frame's free_site is the site that queued it */
-    uint32_t deferred_head, deferred_tail;
-    uint64_t ndeferred;
     /* IOMMU invalidations issued by the worker: the last 64 (op, start, end), and a total */
     uint64_t iommu_inval[64][3];
     size_t niommu_inval;
 
-    /* vmap areas (vmarea.c): mm/vmalloc.c's vmap_area tree as an array sorted by va_start
-     * (live and lazily freed areas), grown on demand up to PT_VMAP_MAX_AREAS, and
-     * vmap_lazy_nr.  All zero: no areas. */
-#define PT_VMAP_MAX_AREAS 32768
-    uint32_t nvmap, cap_vmap;
-    uint64_t vmap_lazy_nr;
-    struct pt_vmap_area {
-        uint64_t va_start, va_end;   /* va_end includes the guard page */
-        uint64_t phys_addr;          /* vm_struct->phys_addr */
-        uint64_t flags;              /* vmap_area->flags: VM_VM_AREA, VM_LAZY_FREE */
-        uint64_t vm_flags;           /* vm_struct->flags: VM_IOREMAP */
-    } *vmap;
+    /* the kernel-visible state (ptlib/kernel_abi.h) and the bodies it runs (kops/) */
+    struct pt_kernel k;
+    struct pt_kernel_ops *kops;
+    /* the flush being logged (kops/dispatch.c): nesting depth, full flush seen */
+    int flush_depth, flush_full;
+    uint64_t flush_cpus, flush_start, flush_end;
+    uint64_t op_va;              /* the address the running operation was called with */
+    /* pr_warn_once()/WARN_ON_ONCE() sites that already warned (kernel.h once keys) */
+    const void **once_keys;
+    uint32_t nonce, cap_once;
 };
 
 /* A frame's RAM is about to be written: it is no longer the arena's zero fill. */
@@ -205,39 +197,29 @@ void pt_report_add_cpu(pt_machine *m, int kind, int cpu, const char *site, uint6
 _Noreturn void pt_bug(pt_machine *m, const char *site, uint64_t va, uint64_t pfn,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-#define BUG_ON(m, cond, site, va) \
-    do { if (cond) pt_bug((m), (site), (va), 0, "kernel BUG at %s: BUG_ON(%s)", (site), #cond); } while (0)
-#define WARN_ON(m, cond, site, va) \
-    ((cond) ? (pt_report_add((m), PT_REPORT_KERNEL_WARNING, (site), (va), 0, \
-                             "WARNING at %s: WARN_ON(%s)", (site), #cond), 1) : 0)
 
 /* The entry-point prologue: a BUG() inside the operation lands here. */
 #define PT_ENTER(m) \
-    do { (m)->op++; (m)->in_op = 1; \
-         if (setjmp((m)->bug_jmp)) { (m)->in_op = 0; return PT_EBUG; } } while (0)
-#define PT_LEAVE(m) do { (m)->in_op = 0; pt_speculate_random(m); } while (0)
+    do { (m)->op++; (m)->in_op = 1; pt_kernel_current = &(m)->k; \
+         if (setjmp((m)->bug_jmp)) { (m)->in_op = 0; pt_kernel_current = NULL; \
+                                     return PT_EBUG; } } while (0)
+#define PT_LEAVE(m) do { (m)->in_op = 0; pt_kernel_current = NULL; pt_speculate_random(m); } \
+    while (0)
+/* The machine whose kernel state k is (the header's services receive k). */
+#define pt_machine_of(kp) ((pt_machine *)((char *)(kp) - offsetof(pt_machine, k)))
 
 /* Frames (frames.c). */
 uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero);
 void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site);
 
-/* Host pointer of a physical address, or an oops (BUG) when it is not RAM. */
-static inline void *pt_va(pt_machine *m, uint64_t pa, const char *site)
-{
-    if (pa >= m->ram_size || m->ram_size - pa < PAGE_SIZE)
-        pt_bug(m, site, 0, pa >> PAGE_SHIFT,
-               "BUG: unable to handle page request: page table at physical %#llx is outside "
-               "RAM (%#llx bytes)", (unsigned long long)pa, (unsigned long long)m->ram_size);
-    return m->ram + pa;
-}
 static inline bool pt_pa_is_ram(const pt_machine *m, uint64_t pa)
 {
     return pa < m->ram_size && m->ram_size - pa >= PAGE_SIZE;
 }
 
-/* Per-CPU layer (cpu.c): what one CPU does when asked to flush. */
-void __flush_tlb_one_kernel(pt_machine *m, int cpu, uint64_t addr);
-void __flush_tlb_all(pt_machine *m, int cpu);
+/* Per-CPU layer (cpu.c): the instructions the kernel's flushes execute on one CPU. */
+void pt_cpu_do_invlpg(pt_machine *m, int cpu, uint64_t addr);
+void pt_cpu_do_flush_tlb_all(pt_machine *m, int cpu);
 int pt_cpus_init(pt_machine *m, const pt_config *cfg);
 void pt_cpus_free(pt_machine *m);
 void pt_note_recent(pt_machine *m, uint64_t start, uint64_t end);
@@ -261,8 +243,11 @@ void san_free(pt_machine *m);
 void san_event(pt_machine *m, int kind, int cpu, uint32_t pcid, int level, uint64_t a,
                uint64_t b, uint64_t c);
 
-/* Kernel TLB-flush policy (tlbflush.c). */
-void flush_tlb_kernel_range(pt_machine *m, uint64_t start, uint64_t end);
-void flush_tlb_all(pt_machine *m);
+/* The machine's side of ptlib/kernel.h (kservices.c), frames (frames.c), MTRRs (mtrr.c). */
+#define PT_OWNER_KERNEL 100          /* pt_free_page: any kernel page (table or scratch) */
+int pt_site_id(const char *name);
+void pt_flush_log(pt_machine *m, uint64_t start, uint64_t end, int full, uint64_t cpus);
+int pt_once_seen(pt_machine *m, const void *key);
+uint8_t pt_mtrr_type_lookup(pt_machine *m, uint64_t start, uint64_t end, uint8_t *uniform);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * machine.c - a machine's lifetime, its reports, and the entry points that run one kernel
- * function as one operation (numbered, with a BUG()/oops landing pad).
+ * machine.c - a machine's lifetime (RAM arenas, boot of the kernel side: its profile's
+ * bodies and boot-time state), and its reports with the BUG()/oops landing pad.  The entry
+ * points that run kernel code are in api.c.
  */
 #define _DEFAULT_SOURCE
 #include <stdarg.h>
@@ -9,7 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "pgtable.h"
+#define PTLIB_MACHINE_SIDE
+#include "internal.h"
+#include <ptlib/kernel.h>
+#include "kops/ops.h"
+#undef init_mm          /* the machine names its struct pt_kernel fields itself */
+
+void preallocate_vmalloc_pages(void);    /* arch/x86/mm/init_64.c v5.9 (kernel side) */
 
 static size_t pages_size(uint64_t ram_pages)
 {
@@ -31,7 +38,13 @@ struct pt_arena {
     uint64_t ram_pages;
     uint8_t *ram;
     struct pt_page *pages;
+    struct page *mem_map;        /* the kernel's struct pages (ptlib/kernel_abi.h) */
 };
+
+static size_t mem_map_size(uint64_t ram_pages)
+{
+    return (size_t)ram_pages * sizeof(struct page);
+}
 static struct pt_arena arena_pool[PT_ARENA_POOL];
 static int arena_npool;
 static atomic_flag arena_lock = ATOMIC_FLAG_INIT;   /* cffi calls run without the GIL */
@@ -54,6 +67,7 @@ static int arena_get(pt_machine *m)
         if (arena_pool[i].ram_pages == m->ram_pages) {
             m->ram = arena_pool[i].ram;
             m->pages = arena_pool[i].pages;
+            m->k.mem_map = arena_pool[i].mem_map;
             memmove(&arena_pool[i], &arena_pool[i + 1],
                     (size_t)(arena_npool - i - 1) * sizeof(arena_pool[0]));
             arena_npool--;
@@ -66,15 +80,20 @@ static int arena_get(pt_machine *m)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     void *pages = mmap(NULL, pages_size(m->ram_pages), PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (ram == MAP_FAILED || pages == MAP_FAILED) {
+    void *mem_map = mmap(NULL, mem_map_size(m->ram_pages), PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ram == MAP_FAILED || pages == MAP_FAILED || mem_map == MAP_FAILED) {
         if (ram != MAP_FAILED)
             munmap(ram, m->ram_size);
         if (pages != MAP_FAILED)
             munmap(pages, pages_size(m->ram_pages));
+        if (mem_map != MAP_FAILED)
+            munmap(mem_map, mem_map_size(m->ram_pages));
         return -1;
     }
     m->ram = ram;
     m->pages = pages;
+    m->k.mem_map = mem_map;
     return 0;
 }
 
@@ -82,13 +101,14 @@ static void arena_unmap(const struct pt_arena *a)
 {
     munmap(a->ram, a->ram_pages << PAGE_SHIFT);
     munmap(a->pages, pages_size(a->ram_pages));
+    munmap(a->mem_map, mem_map_size(a->ram_pages));
 }
 
 /* Zero the freed machine's arena and pool it, evicting (unmapping) the oldest pooled one
  * when the pool is full. */
 static void arena_put(pt_machine *m)
 {
-    struct pt_arena a = { m->ram_pages, m->ram, m->pages }, old = { 0, NULL, NULL };
+    struct pt_arena a = { m->ram_pages, m->ram, m->pages, m->k.mem_map }, old = { 0 };
     int zero = 1;
     if (m->ndirty <= PT_DIRTY_TRACK) {
         for (uint64_t i = 0; i < m->ndirty; i++)
@@ -98,6 +118,8 @@ static void arena_put(pt_machine *m)
     }
     if (zero)
         zero = madvise(m->pages, pages_size(m->ram_pages), MADV_DONTNEED) == 0;
+    if (zero)
+        zero = madvise(m->k.mem_map, mem_map_size(m->ram_pages), MADV_DONTNEED) == 0;
     if (!zero) {
         arena_unmap(&a);
         return;
@@ -173,6 +195,25 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     m->record = cfg->record_events;
     m->mtrr_default = MTRR_TYPE_UNCACHABLE;
 
+    /* the kernel's view of the machine (ptlib/kernel_abi.h) and the profile's bodies */
+    m->kops = calloc(1, sizeof(*m->kops));
+    if (!m->kops) {
+        snprintf(err, errlen, "out of host memory for the machine");
+        pt_machine_free(m);
+        return NULL;
+    }
+    pt_kernel_ops_select(&m->prof, m->kops);
+    m->k.ops = m->kops;
+    m->k.ram = m->ram;
+    m->k.ram_size = m->ram_size;
+    m->k.max_pfn = m->ram_pages;
+    m->k.san_enabled = m->sanitize != 0;
+    m->k.nr_cpus = m->ncpus;
+    m->k.x86_feature_pse = m->prof.ioremap_pmd_capable;
+    m->k.x86_feature_gbpages = m->prof.ioremap_pud_capable;
+    m->k.iomap_max_page_shift = (unsigned int)m->prof.iomap_max_page_shift;
+    INIT_LIST_HEAD(&m->k.kernel_pgtable_work.list);
+
     /* Frame 0 is reserved: physical 0 is never a page table. */
     m->pages[0].state = PT_FRAME_RESERVED;
     m->pages[0].owner = PT_OWNER_RESERVED;
@@ -182,6 +223,7 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     m->pgd_pa = pt_get_free_page(m, PT_OWNER_PGD, PT_SITE_MACHINE_INIT, true);
     int bad = !m->pgd_pa;
     if (!bad) {
+        m->k.init_mm.pgd = (pgd_t *)(m->ram + m->pgd_pa);
         san_root(m, m->pgd_pa >> PAGE_SHIFT);
         if (pt_cpus_init(m, cfg)) {
             snprintf(err, errlen, "TLB/PSC sizes: entries must be ways (<= 4) times a power "
@@ -190,12 +232,20 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
             return NULL;
         }
     }
-    if (!bad && m->prof.prealloc_vmalloc_pgd) {
+    /* boot: lib/ioremap.c's ioremap_huge_init(), then v5.9's preallocation (mem_init) */
+    if (!bad) {
+        uint64_t allocs = m->stats.failed;
         m->in_op = 1;
-        if (setjmp(m->bug_jmp))
+        pt_kernel_current = &m->k;
+        if (setjmp(m->bug_jmp)) {
             bad = 1;
-        else
-            bad = preallocate_vmalloc_pages(m) != 0;
+        } else {
+            ioremap_huge_init();
+            if (m->prof.prealloc_vmalloc_pgd)
+                preallocate_vmalloc_pages();
+            bad = m->stats.failed != allocs;
+        }
+        pt_kernel_current = NULL;
         m->in_op = 0;
     }
     if (bad) {
@@ -215,7 +265,9 @@ void pt_machine_free(pt_machine *m)
     pt_cpus_free(m);
     if (m->ram)
         arena_put(m);
-    free(m->vmap);
+    free(m->k.vmap);
+    free(m->kops);
+    free(m->once_keys);
     free(m->cpus);
     free(m->flog);
     free(m->probe_entries);
@@ -299,108 +351,3 @@ int pt_report_get(const pt_machine *m, size_t i, pt_report *out)
 void pt_reports_clear(pt_machine *m) { m->nreports = 0; m->reports_dropped = 0; }
 uint64_t pt_reports_dropped(const pt_machine *m) { return m->reports_dropped; }
 
-/* ---- entry points: one kernel function, one operation ---- */
-
-/* The ranged entry points walk the PGD with a pointer (pgd++) and stop their PTE loops at
- * addr == end: a range must be page aligned and stay inside one PGD (its 512 entries cover
- * 2^48 bytes: start and end - 1 agree in bits 48..63), else the walk leaves the table.
- * start >= end is left to the kernel's BUG_ON. */
-static int range_ok(uint64_t addr, uint64_t end)
-{
-    return !((addr | end) & (PAGE_SIZE - 1)) && (addr >= end || !((addr ^ (end - 1)) >> 48));
-}
-
-int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t phys,
-                          uint64_t prot, int *ret)
-{
-    if (!range_ok(addr, end))
-        return PT_EINVAL;
-    PT_ENTER(m);
-    if (m->speculation == PT_SPEC_RANDOM)
-        pt_note_recent(m, addr, end);
-    *ret = ioremap_page_range(m, addr, end, phys, prot);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-int pt_unmap_kernel_range(pt_machine *m, uint64_t addr, uint64_t size)
-{
-    if (!range_ok(addr, addr + size))
-        return PT_EINVAL;
-    PT_ENTER(m);
-    unmap_kernel_range(m, addr, size);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-int pt_unmap_kernel_range_noflush(pt_machine *m, uint64_t addr, uint64_t size)
-{
-    if (!range_ok(addr, addr + size))
-        return PT_EINVAL;
-    PT_ENTER(m);
-    unmap_kernel_range_noflush(m, addr, size);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-/* The one-entry functions take the kernel's entry pointer; Python gives a va. */
-#define PT_PMD_OR_NOTABLE(m, va, pmd) \
-    pmd_t *pmd = pt_lookup_pmd((m), (va)); \
-    if (!pmd) { PT_LEAVE(m); return PT_ENOTABLE; }
-#define PT_PUD_OR_NOTABLE(m, va, pud) \
-    pud_t *pud = pt_lookup_pud((m), (va)); \
-    if (!pud) { PT_LEAVE(m); return PT_ENOTABLE; }
-
-int pt_pmd_set_huge(pt_machine *m, uint64_t va, uint64_t phys, uint64_t prot, int *ret)
-{
-    PT_ENTER(m);
-    PT_PMD_OR_NOTABLE(m, va, pmd);
-    *ret = pmd_set_huge(m, pmd, phys, prot);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-int pt_pud_set_huge(pt_machine *m, uint64_t va, uint64_t phys, uint64_t prot, int *ret)
-{
-    PT_ENTER(m);
-    PT_PUD_OR_NOTABLE(m, va, pud);
-    *ret = pud_set_huge(m, pud, phys, prot);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-int pt_pmd_clear_huge(pt_machine *m, uint64_t va, int *ret)
-{
-    PT_ENTER(m);
-    PT_PMD_OR_NOTABLE(m, va, pmd);
-    *ret = pmd_clear_huge(m, pmd);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-int pt_pud_clear_huge(pt_machine *m, uint64_t va, int *ret)
-{
-    PT_ENTER(m);
-    PT_PUD_OR_NOTABLE(m, va, pud);
-    *ret = pud_clear_huge(m, pud);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-int pt_pmd_free_pte_page(pt_machine *m, uint64_t va, int *ret)
-{
-    PT_ENTER(m);
-    PT_PMD_OR_NOTABLE(m, va, pmd);
-    *ret = pmd_free_pte_page(m, pmd, va);
-    PT_LEAVE(m);
-    return PT_OK;
-}
-
-int pt_pud_free_pmd_page(pt_machine *m, uint64_t va, int *ret)
-{
-    PT_ENTER(m);
-    PT_PUD_OR_NOTABLE(m, va, pud);
-    *ret = pud_free_pmd_page(m, pud, va);
-    PT_LEAVE(m);
-    return PT_OK;
-}

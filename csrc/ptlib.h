@@ -68,7 +68,8 @@
 #define PT_SITE_PMD_FREE_PTE_PAGE 7
 #define PT_SITE_ALLOC_PAGE 8
 #define PT_SITE_FREE_PAGE 9
-#define PT_NR_SITES 10
+#define PT_SITE_KERNEL_PGTABLE_WORK 10   /* kernel_pgtable_work_func (v6.19 worker) */
+#define PT_NR_SITES 11
 
 /* Report kinds. */
 #define PT_REPORT_KERNEL_BUG 1
@@ -96,6 +97,13 @@
 /* Which version of the table-free functions a profile runs. */
 #define PT_FREE_28EE90FE6048 0
 #define PT_FREE_5E0FB5DF2EE8 1
+#define PT_FREE_V5_0 2               /* Will Deacon (v5.0): the pXd_none() checks dropped */
+#define PT_FREE_D1C5246E08EB 3       /* v5.11: pud_free_pmd_page frees the PMD ptlock */
+#define PT_FREE_412D000346EA 4       /* v6.19: ptdesc, pagetable_dtor_free() */
+
+/* Which pXd_set_huge a profile runs. */
+#define PT_SET_HUGE_V4_18 0          /* refuse a non-uniform range unless it is WB */
+#define PT_SET_HUGE_12F0DD8DF142 1   /* v6.5 MTRR rework: refuse any non-uniform range */
 
 /* Levels as ptdump numbers them. */
 #define PT_LEVEL_PGD 1
@@ -128,6 +136,7 @@ typedef struct pt_profile {
                                     (PAGE_SHIFT, "nohugeiomap"); only with vmap_range_form */
     int ioremap_force_nx;        /* 8491502f787c (v5.15): pgprot_nx(prot) in ioremap_page_range;
                                     only with vmap_range_form */
+    int set_huge;                /* PT_SET_HUGE_*: which pud_set_huge/pmd_set_huge run */
 } pt_profile;
 
 typedef struct pt_config {

@@ -202,6 +202,7 @@ static void pend_push(pt_machine *m, struct pt_tlb_pending p)
         m->cap_pend = cap;
     }
     m->pend[m->npend++] = p;
+    m->k.san_pending = 1;
 }
 
 static void pend_compact(pt_machine *m)
@@ -211,6 +212,7 @@ static void pend_compact(pt_machine *m)
         if (m->pend[i].mask)
             m->pend[j++] = m->pend[i];
     m->npend = j;
+    m->k.san_pending = j != 0;
 }
 
 static void tlb_pending_add(pt_machine *m, uint64_t va, uint64_t size)
@@ -562,6 +564,14 @@ static void mark(const pt_machine *m, uint64_t pa, int level, uint8_t *seen)
     }
 }
 
+/* A frame the kernel keeps on a list (its struct page's lru / ptdesc's pt_list is linked):
+ * it is held, not leaked (the v6.19 worker's queue). */
+static int pt_page_on_kernel_list(const pt_machine *m, uint64_t pfn)
+{
+    const struct list_head *l = &m->k.mem_map[pfn].lru;
+    return l->next && l->next != l && l->next != (const struct list_head *)0x100;
+}
+
 size_t pt_check_leaks(pt_machine *m)
 {
     uint8_t *seen = calloc((m->ram_pages + 7) / 8, 1);
@@ -573,7 +583,7 @@ size_t pt_check_leaks(pt_machine *m)
         const struct pt_page *pg = &m->pages[pfn];
         if (pg->state != PT_FRAME_ALLOCATED || pg->owner < PT_OWNER_PGD ||
             pg->owner > PT_OWNER_PTE || (seen[pfn >> 3] & (1u << (pfn & 7))) ||
-            pt_deferred_is_pending(m, pfn))      /* queued for the v6.19 worker */
+            pt_page_on_kernel_list(m, pfn))     /* e.g. queued for the v6.19 worker */
             continue;
         pt_report_add(m, PT_REPORT_LEAK, "check_leaks", 0, pfn,
                       "PageTableLeak: pfn %#llx, a %s table allocated at op %llu by %s, is "

@@ -51,7 +51,10 @@ _REPORT_KINDS = {lib.PT_REPORT_KERNEL_BUG: "KernelBug",
                  lib.PT_REPORT_STALE_TLB: "StaleTlbEntry",
                  lib.PT_REPORT_UAF: "PageTableUseAfterFree",
                  lib.PT_REPORT_LEAK: "PageTableLeak"}
-_FREE_TABLES = {"28ee90fe6048": lib.PT_FREE_28EE90FE6048, "5e0fb5df2ee8": lib.PT_FREE_5E0FB5DF2EE8}
+_FREE_TABLES = {"28ee90fe6048": lib.PT_FREE_28EE90FE6048, "5e0fb5df2ee8": lib.PT_FREE_5E0FB5DF2EE8,
+                "v5.0": lib.PT_FREE_V5_0, "d1c5246e08eb": lib.PT_FREE_D1C5246E08EB,
+                "412d000346ea": lib.PT_FREE_412D000346EA}
+_SET_HUGE = {"v4.18": lib.PT_SET_HUGE_V4_18, "12f0dd8df142": lib.PT_SET_HUGE_12F0DD8DF142}
 _PUD_FREE = {"temp_page": lib.PT_PUD_FREE_TEMP_PAGE, "page_list": lib.PT_PUD_FREE_PAGE_LIST,
              "no_save": lib.PT_PUD_FREE_NO_SAVE}
 _FREE_FLUSH = {"one_page": lib.PT_FREE_FLUSH_ONE_PAGE,
@@ -238,7 +241,8 @@ def _make_config(paging: object, cpus: object, kernel: object, seed: object,
         setattr(cfg.profile, name,
                 _FREE_TABLES[value] if name == "free_tables" else
                 _PUD_FREE[value] if name == "pud_free" else
-                _FREE_FLUSH[value] if name == "free_flush" else int(value))
+                _FREE_FLUSH[value] if name == "free_flush" else
+                _SET_HUGE[value] if name == "set_huge" else int(value))
     cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
     cfg.sanitize = int(sanitize)
     cfg.record_events = int(record_events)

@@ -67,9 +67,20 @@ KNOBS: Mapping[str, Knob] = MappingProxyType({
              "level below the PGD preallocated for the vmalloc area at boot",
              "arch/x86/mm/init_64.c v5.8 (x86/mm/64: Pre-allocate p4d/pud pages for vmalloc area)"),
         Knob("free_tables",
-             "version of pmd_free_pte_page/pud_free_pmd_page: 28ee90fe6048 (v4.17, no flush) "
-             "or 5e0fb5df2ee8 (v4.18, one INVLPG, temporary page)",
-             "arch/x86/mm/pgtable.c", ("28ee90fe6048", "5e0fb5df2ee8")),
+             "version of pmd_free_pte_page/pud_free_pmd_page: 28ee90fe6048 (v4.17, no flush), "
+             "5e0fb5df2ee8 (v4.18 profile: one INVLPG, temporary page; mainline v4.19 and "
+             "4.18.y), v5.0 (Will Deacon's series: the pXd_none() early returns dropped, the "
+             "caller checks presence), d1c5246e08eb (v5.11: pud_free_pmd_page also runs "
+             "pgtable_pmd_page_dtor() on the PMD table) or 412d000346ea (v6.19: PTE tables "
+             "freed with pagetable_dtor_free(), the PMD table with pmd_free())",
+             "arch/x86/mm/pgtable.c",
+             ("28ee90fe6048", "5e0fb5df2ee8", "v5.0", "d1c5246e08eb", "412d000346ea")),
+        Knob("set_huge",
+             "version of pud_set_huge/pmd_set_huge: v4.18 (refuse a non-uniform MTRR range "
+             "unless its type is WB) or 12f0dd8df142 (v6.5, Juergen Gross's MTRR rework: "
+             "refuse any non-uniform range)",
+             "arch/x86/mm/pgtable.c; 12f0dd8df142 \"x86/mm: Only check uniform after calling "
+             "mtrr_type_lookup()\"", ("v4.18", "12f0dd8df142")),
         Knob("pud_free",
              "strategy of the v4.18 pud_free_pmd_page (no effect with free_tables "
              "28ee90fe6048): temp_page (5e0fb5df2ee8, temporary page), page_list (Joerg "
@@ -156,15 +167,18 @@ _KNOBS_v4_18: dict[str, Union[bool, str]] = {
     "ioremap_try_huge_helpers": False, "ioremap_va_align_check": False,
     "free_flush": "one_page", "deferred_free": False,
     "vmap_range_form": False, "iomap_max_page_shift": "63", "ioremap_force_nx": False,
-    "fault_inject_order": "v4.18",
+    "fault_inject_order": "v4.18", "set_huge": "v4.18",
 }
 _KNOBS_v4_17 = {**_KNOBS_v4_18, "free_tables": "28ee90fe6048"}
-_KNOBS_v5_3 = {**_KNOBS_v4_18, "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True}
-_KNOBS_v5_13 = {**_KNOBS_v5_3, "prealloc_vmalloc_pgd": True, "vmap_range_form": True}
+_KNOBS_v5_3 = {**_KNOBS_v4_18, "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
+               "free_tables": "v5.0"}
+_KNOBS_v5_13 = {**_KNOBS_v5_3, "prealloc_vmalloc_pgd": True, "vmap_range_form": True,
+                "free_tables": "d1c5246e08eb"}
 _KNOBS_jannh_2025 = {**_KNOBS_v5_13, "free_flush": "range_all_pcids", "ioremap_force_nx": True,
                      "fault_inject_order": "v6.x"}
 _KNOBS_v6_19 = {**_KNOBS_v5_13, "deferred_free": True, "ioremap_force_nx": True,
-                "fault_inject_order": "v6.x"}
+                "fault_inject_order": "v6.x", "free_tables": "412d000346ea",
+                "set_huge": "12f0dd8df142"}
 
 _PROFILES: dict[str, Profile] = {
     "v4.17": Profile(

@@ -50,10 +50,11 @@ def _clean_env():
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory):
     exe = tmp_path_factory.mktemp("fuzz") / "replay"
-    srcs = sorted(str(p) for p in CSRC.glob("*.c")) + [str(FUZZ / "fuzz_api.c"), str(FUZZ / "replay.c")]
+    srcs = (sorted(str(p) for d in (CSRC, CSRC / "kops", CSRC / "kops" / "units")
+                   for p in d.glob("*.c")) + [str(FUZZ / "fuzz_api.c"), str(FUZZ / "replay.c")])
     cmd = ["gcc", "-O1", "-g", "-std=c11", "-Wall", "-Wextra", "-Werror",
            "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer",
-           f"-I{CSRC}", f"-I{FUZZ}", *srcs, "-o", str(exe)]
+           f"-I{CSRC}", f"-I{ROOT / 'ptlib' / 'include'}", f"-I{FUZZ}", *srcs, "-o", str(exe)]
     r = subprocess.run(cmd, capture_output=True, text=True, env=_clean_env(), timeout=300)
     assert r.returncode == 0, f"replay driver does not build:\n{r.stderr[-4000:]}"
     return exe

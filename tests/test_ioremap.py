@@ -225,7 +225,8 @@ def test_bug_on_live_pte_is_kernel_bug_and_machine_survives(m: ptlib.Machine) ->
     assert m.walk(V + 4 * K4).pa == PHYS
     rep = m.reports[-1]
     assert rep.kind == "KernelBug" and rep.site == "ioremap_pte_range"
-    assert rep.va == V + 4 * K4 and rep.profile == "v4.18" and rep.op == m.op
+    # the kernel's BUG_ON() carries no address: the report has the operation's (its start)
+    assert rep.va == V and rep.profile == "v4.18" and rep.op == m.op
     with pytest.raises(ptlib.KernelBug):
         m.check()
     # still answers, and still works

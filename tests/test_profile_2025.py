@@ -52,11 +52,14 @@ def test_knobs_and_profiles() -> None:
         assert kn["free_flush"] == "one_page" and kn["deferred_free"] is False
     # both later profiles start from v5.13's knobs plus v5.15's forced NX
     base = {**ptlib.profiles.get("v5.13").knobs, "ioremap_force_nx": True}
+    # v6.19 runs v6.19's bodies of the free functions (412d000346ea "x86/mm: use 'ptdesc'
+    # when freeing PMD pages") and v6.5's pXd_set_huge (12f0dd8df142, MTRR rework)
+    v619_bodies = {"free_tables": "412d000346ea", "set_huge": "12f0dd8df142"}
     post, v619 = ptlib.profiles.get(POST).knobs, ptlib.profiles.get("v6.19").knobs
     # ... and lib/fault-inject.c's v6.x order (the site filter before space; Wei Yongjun, 2022)
     base["fault_inject_order"] = "v6.x"
     assert dict(post) == {**base, "free_flush": "range_all_pcids"}
-    assert dict(v619) == {**base, "deferred_free": True}
+    assert dict(v619) == {**base, "deferred_free": True, **v619_bodies}
     for name in ptlib.profiles.names():
         assert set(ptlib.profiles.get(name).knobs) == set(K)
     with pytest.raises(ptlib.InvalidArgument, match="free_flush"):
@@ -218,15 +221,27 @@ def test_v619_keeps_the_one_page_flush_hazards_until_the_worker() -> None:
     stale = {(r.pfn, r.cpu) for r in m.reports if r.kind == "StalePagingStructureCache"}
     assert stale == {(t["pte10"], 0), (t["pte10"], 1)}
 
+    # Jann Horn's bodies (his v1 applies to a v6.15 tree, before 412d000346ea) free the PTE
+    # table with free_page(): at once, nothing is queued for the worker
     m = _inactive_pcid("v6.19", free_flush="range_all_pcids")
     m.ioremap_page_range(V, V + M2, PHYS)
-    assert m.run_deferred_work() == 1 and m.reports == []
+    assert m.run_deferred_work() == 0 and m.reports == []
     assert_no_leak(m)
 
 
 def test_deferred_knob_on_v418() -> None:
-    """The knob is orthogonal: v4.18 with deferred_free queues the same way."""
+    """Deferral is CONFIG_ASYNC_KERNEL_PGTABLE_FREE's pagetable_free(): v4.18's bodies free
+    with free_page() (5e0fb5df2ee8), so v4.18 with deferred_free frees at once; only bodies
+    that free through pagetable_free() (v6.19, 412d000346ea) queue the table."""
     m = ptlib.Machine(cpus=1, kernel="v4.18", deferred_free=True)
+    m.ioremap_page_range(V, V + K4, PHYS)
+    pte = table_pfn(m.walk(V).entries[2][1])
+    m.vunmap_range(V, V + K4)
+    m.ioremap_page_range(V, V + M2, PHYS)
+    assert m.deferred_frames() == [] and m.frame(pte)["state"] == "free"
+    assert m.run_deferred_work() == 0
+    assert m.reports == []
+    m = ptlib.Machine(cpus=1, kernel="v4.18", deferred_free=True, free_tables="412d000346ea")
     m.ioremap_page_range(V, V + K4, PHYS)
     pte = table_pfn(m.walk(V).entries[2][1])
     m.vunmap_range(V, V + K4)

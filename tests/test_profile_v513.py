@@ -37,7 +37,11 @@ NX = 1 << 63
 def test_v513_profile_knobs() -> None:
     v53, v513 = ptlib.profiles.get("v5.3").knobs, ptlib.profiles.get("v5.13").knobs
     assert set(v513) == set(ptlib.profiles.KNOBS)
-    assert {k for k in v513 if v513[k] != v53[k]} == {"prealloc_vmalloc_pgd", "vmap_range_form"}
+    # free_tables: v5.13 runs v5.11's pud_free_pmd_page (d1c5246e08eb "x86/mm: Fix leak of
+    # pmd ptlock": pgtable_pmd_page_dtor() on the PMD table)
+    assert {k for k in v513 if v513[k] != v53[k]} == {"prealloc_vmalloc_pgd", "vmap_range_form",
+                                                      "free_tables"}
+    assert v513["free_tables"] == "d1c5246e08eb"
     assert v513["vmap_range_form"] is True and v513["prealloc_vmalloc_pgd"] is True
     assert v513["ioremap_force_nx"] is False            # 8491502f787c is v5.15
     assert v513["iomap_max_page_shift"] == "63"

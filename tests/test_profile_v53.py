@@ -56,8 +56,11 @@ def _entry_pa(m: ptlib.Machine, va: int, level: str) -> int:
 def test_v53_profile_is_v418_plus_the_ioremap_knobs() -> None:
     v418, v53 = ptlib.profiles.get("v4.18").knobs, ptlib.profiles.get("v5.3").knobs
     assert set(v418) == set(v53) == set(ptlib.profiles.KNOBS)
+    # free_tables: v5.3 runs v5.0's free functions (Will Deacon's series dropped their
+    # pXd_none() early returns; the caller checks presence)
     assert {k for k in v53 if v53[k] != v418[k]} == {"ioremap_try_huge_helpers",
-                                                      "ioremap_va_align_check"}
+                                                      "ioremap_va_align_check", "free_tables"}
+    assert v53["free_tables"] == "v5.0"
     assert v53["ioremap_try_huge_helpers"] is True and v53["ioremap_va_align_check"] is True
     assert ptlib.profiles.get("v4.17").knobs["ioremap_try_huge_helpers"] is False
 

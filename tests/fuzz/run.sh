@@ -19,8 +19,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${PTLIB_FUZZ_OUT:-$root/build/fuzz}
 mkdir -p "$out"
-srcs=("$root"/csrc/*.c "$here/fuzz_api.c")   # the replay build
-inc=(-I"$root/csrc" -I"$here")
+core=("$root"/csrc/*.c "$root"/csrc/kops/*.c "$root"/csrc/kops/units/*.c)
+srcs=("${core[@]}" "$here/fuzz_api.c")   # the replay build
+inc=(-I"$root/csrc" -I"$root/ptlib/include" -I"$here")
 
 need_clang() {
     local probe="$out/probe.c"
@@ -44,7 +45,7 @@ build_fuzzer() {
     mkdir -p "$out/obj"
     rm -f "$out"/obj/*.o
     (cd "$out/obj" && clang "${san[@]}" -fsanitize=fuzzer-no-link,address,undefined \
-        -fno-sanitize-coverage=trace-cmp -c "$root"/csrc/*.c)
+        -fno-sanitize-coverage=trace-cmp -c "${core[@]}")
     clang "${san[@]}" -fsanitize=fuzzer,address,undefined "$here/fuzz_api.c" "$out"/obj/*.o \
         -o "$out/fuzz_api"
 }

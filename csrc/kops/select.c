@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kops/select.c - which body of each kernel function a profile runs, chosen once when the
+ * machine is created: a profile is a version (the bodies below) plus experiment knobs.
+ * The origin string of each slot (file, version, commit) is what the README's profile
+ * table lists (Machine.kernel_bodies()).
+ */
+#define PTLIB_MACHINE_SIDE
+#include "../ptlib.h"
+#include "ops.h"
+
+#define PT_UNIT_DECLS(u, ...)
+/* every body of every unit, declared with its slot's type */
+#define B(name, unit) PT_DECLARE_BODY(name, unit)
+B(ioremap_page_range, lib_ioremap_v4_18) B(ioremap_huge_init, lib_ioremap_v4_18)
+B(ioremap_page_range, lib_ioremap_v5_0) B(ioremap_huge_init, lib_ioremap_v5_0)
+B(ioremap_page_range, lib_ioremap_v5_3) B(ioremap_huge_init, lib_ioremap_v5_3)
+B(unmap_kernel_range_noflush, mm_vmalloc_v4_18) B(unmap_kernel_range, mm_vmalloc_v4_18)
+B(vmap_range, mm_vmalloc_v5_13) B(vunmap_range_noflush, mm_vmalloc_v5_13)
+B(vunmap_range, mm_vmalloc_v5_13)
+B(ioremap_page_range, mm_ioremap_v5_13) B(ioremap_page_range, mm_vmalloc_v5_15)
+B(arch_ioremap_p4d_supported, arch_x86_mm_ioremap_v4_18)
+B(arch_ioremap_pud_supported, arch_x86_mm_ioremap_v4_18)
+B(arch_ioremap_pmd_supported, arch_x86_mm_ioremap_v4_18)
+B(flush_tlb_all, arch_x86_mm_tlb_v4_18) B(flush_tlb_kernel_range, arch_x86_mm_tlb_v4_18)
+B(__p4d_alloc, mm_memory_v4_18) B(__pud_alloc, mm_memory_v4_18)
+B(__pmd_alloc, mm_memory_v4_18) B(__pte_alloc_kernel, mm_memory_v4_18)
+B(p4d_set_huge, arch_x86_mm_pgtable_v4_17) B(pud_set_huge, arch_x86_mm_pgtable_v4_17)
+B(pmd_set_huge, arch_x86_mm_pgtable_v4_17) B(p4d_clear_huge, arch_x86_mm_pgtable_v4_17)
+B(pud_clear_huge, arch_x86_mm_pgtable_v4_17) B(pmd_clear_huge, arch_x86_mm_pgtable_v4_17)
+B(pud_free_pmd_page, arch_x86_mm_pgtable_v4_17) B(pmd_free_pte_page, arch_x86_mm_pgtable_v4_17)
+B(pud_free_pmd_page, arch_x86_mm_pgtable_v4_18) B(pmd_free_pte_page, arch_x86_mm_pgtable_v4_18)
+B(p4d_free_pud_page, arch_x86_mm_pgtable_v5_0) B(pud_free_pmd_page, arch_x86_mm_pgtable_v5_0)
+B(pmd_free_pte_page, arch_x86_mm_pgtable_v5_0)
+B(pud_free_pmd_page, arch_x86_mm_pgtable_v5_11)
+B(pud_set_huge, arch_x86_mm_pgtable_v6_5) B(pmd_set_huge, arch_x86_mm_pgtable_v6_5)
+B(pud_free_pmd_page, arch_x86_mm_pgtable_v6_19) B(pmd_free_pte_page, arch_x86_mm_pgtable_v6_19)
+B(pud_free_pmd_page, patch_jannh_2025) B(pmd_free_pte_page, patch_jannh_2025)
+B(flush_tlb_kernel_pgtable_range, patch_jannh_2025_tlb)
+B(pud_free_pmd_page, experiment_pud_free_page_list)
+B(pud_free_pmd_page, experiment_pud_free_no_save)
+B(pgd_clear_bad, mm_pgtable_generic_v4_18) B(p4d_clear_bad, mm_pgtable_generic_v4_18)
+B(pud_clear_bad, mm_pgtable_generic_v4_18) B(pmd_clear_bad, mm_pgtable_generic_v4_18)
+B(pagetable_free_kernel, mm_pgtable_generic_v6_19)
+#undef B
+
+const char *const pt_kop_names[PT_NR_KOPS] = {
+#define PT_KOP_NAME(ret, name, params, args) [PT_KOP_##name] = #name,
+	PT_KERNEL_FUNCS(PT_KOP_NAME, PT_KOP_NAME, PT_KOP_NAME)
+#undef PT_KOP_NAME
+};
+
+/* v5.13 renamed unmap_kernel_range_noflush()/unmap_kernel_range(addr, size) to
+ * vunmap_range_noflush()/vunmap_range(start, end); the v4.18 vmap-area code that ptlib runs
+ * on every profile calls the old names (ptlib glue, not kernel code). */
+static void unmap_kernel_range_noflush_via_vunmap(unsigned long addr, unsigned long size)
+{
+	vunmap_range_noflush(addr, addr + size);
+}
+
+static void unmap_kernel_range_via_vunmap(unsigned long addr, unsigned long size)
+{
+	vunmap_range(addr, addr + size);
+}
+
+#define USE(slot, unit, what)							\
+	do {									\
+		ops->slot = PT_BODY(slot, unit);				\
+		ops->origin[PT_KOP_##slot] = what;				\
+	} while (0)
+
+void pt_kernel_ops_select(const struct pt_profile *p, struct pt_kernel_ops *ops)
+{
+	/* every profile */
+	USE(arch_ioremap_p4d_supported, arch_x86_mm_ioremap_v4_18, "arch/x86/mm/ioremap.c v4.18");
+	USE(arch_ioremap_pud_supported, arch_x86_mm_ioremap_v4_18, "arch/x86/mm/ioremap.c v4.18");
+	USE(arch_ioremap_pmd_supported, arch_x86_mm_ioremap_v4_18, "arch/x86/mm/ioremap.c v4.18");
+	USE(flush_tlb_all, arch_x86_mm_tlb_v4_18, "arch/x86/mm/tlb.c v4.18");
+	USE(flush_tlb_kernel_range, arch_x86_mm_tlb_v4_18, "arch/x86/mm/tlb.c v4.18");
+	USE(flush_tlb_kernel_pgtable_range, patch_jannh_2025_tlb,
+	    "Jann Horn's patch, LKML 2025-05-28 (v1, not merged)");
+	USE(__p4d_alloc, mm_memory_v4_18, "mm/memory.c v4.18");
+	USE(__pud_alloc, mm_memory_v4_18, "mm/memory.c v4.18");
+	USE(__pmd_alloc, mm_memory_v4_18, "mm/memory.c v4.18");
+	USE(__pte_alloc_kernel, mm_memory_v4_18, "mm/memory.c v4.18");
+	USE(pgd_clear_bad, mm_pgtable_generic_v4_18, "mm/pgtable-generic.c v4.18");
+	USE(p4d_clear_bad, mm_pgtable_generic_v4_18, "mm/pgtable-generic.c v4.18");
+	USE(pud_clear_bad, mm_pgtable_generic_v4_18, "mm/pgtable-generic.c v4.18");
+	USE(pmd_clear_bad, mm_pgtable_generic_v4_18, "mm/pgtable-generic.c v4.18");
+	USE(pagetable_free_kernel, mm_pgtable_generic_v6_19,
+	    "mm/pgtable-generic.c v6.19 (CONFIG_ASYNC_KERNEL_PGTABLE_FREE)");
+	USE(vmap_range, mm_vmalloc_v5_13, "mm/vmalloc.c v5.13");
+	USE(vunmap_range_noflush, mm_vmalloc_v5_13, "mm/vmalloc.c v5.13");
+	USE(vunmap_range, mm_vmalloc_v5_13, "mm/vmalloc.c v5.13");
+	USE(p4d_free_pud_page, arch_x86_mm_pgtable_v5_0,
+	    "arch/x86/mm/pgtable.c v5.0 (Will Deacon, \"ioremap: Rework pXd_free_pYd_page() API\")");
+
+	/* pXd_set_huge / pXd_clear_huge */
+	USE(p4d_set_huge, arch_x86_mm_pgtable_v4_17, "arch/x86/mm/pgtable.c v4.17");
+	USE(p4d_clear_huge, arch_x86_mm_pgtable_v4_17, "arch/x86/mm/pgtable.c v4.17");
+	USE(pud_clear_huge, arch_x86_mm_pgtable_v4_17, "arch/x86/mm/pgtable.c v4.17");
+	USE(pmd_clear_huge, arch_x86_mm_pgtable_v4_17, "arch/x86/mm/pgtable.c v4.17");
+	if (p->set_huge == PT_SET_HUGE_12F0DD8DF142) {
+		USE(pud_set_huge, arch_x86_mm_pgtable_v6_5,
+		    "arch/x86/mm/pgtable.c v6.5 (12f0dd8df142)");
+		USE(pmd_set_huge, arch_x86_mm_pgtable_v6_5,
+		    "arch/x86/mm/pgtable.c v6.5 (12f0dd8df142)");
+	} else {
+		USE(pud_set_huge, arch_x86_mm_pgtable_v4_17, "arch/x86/mm/pgtable.c v4.17");
+		USE(pmd_set_huge, arch_x86_mm_pgtable_v4_17, "arch/x86/mm/pgtable.c v4.17");
+	}
+
+	/* pmd_free_pte_page / pud_free_pmd_page */
+	switch (p->free_tables) {
+	case PT_FREE_28EE90FE6048:
+		USE(pmd_free_pte_page, arch_x86_mm_pgtable_v4_17,
+		    "arch/x86/mm/pgtable.c v4.17 (28ee90fe6048)");
+		USE(pud_free_pmd_page, arch_x86_mm_pgtable_v4_17,
+		    "arch/x86/mm/pgtable.c v4.17 (28ee90fe6048)");
+		break;
+	case PT_FREE_V5_0:
+		USE(pmd_free_pte_page, arch_x86_mm_pgtable_v5_0,
+		    "arch/x86/mm/pgtable.c v5.0 (Will Deacon: pXd_none() checks dropped)");
+		USE(pud_free_pmd_page, arch_x86_mm_pgtable_v5_0,
+		    "arch/x86/mm/pgtable.c v5.0 (Will Deacon: pXd_none() checks dropped)");
+		break;
+	case PT_FREE_D1C5246E08EB:
+		USE(pmd_free_pte_page, arch_x86_mm_pgtable_v5_0,
+		    "arch/x86/mm/pgtable.c v5.0 (Will Deacon: pXd_none() checks dropped)");
+		USE(pud_free_pmd_page, arch_x86_mm_pgtable_v5_11,
+		    "arch/x86/mm/pgtable.c v5.11 (d1c5246e08eb)");
+		break;
+	case PT_FREE_412D000346EA:
+		USE(pmd_free_pte_page, arch_x86_mm_pgtable_v6_19,
+		    "arch/x86/mm/pgtable.c v6.19 (412d000346ea)");
+		USE(pud_free_pmd_page, arch_x86_mm_pgtable_v6_19,
+		    "arch/x86/mm/pgtable.c v6.19 (412d000346ea)");
+		break;
+	default:	/* PT_FREE_5E0FB5DF2EE8 */
+		USE(pmd_free_pte_page, arch_x86_mm_pgtable_v4_18,
+		    "arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8)");
+		USE(pud_free_pmd_page, arch_x86_mm_pgtable_v4_18,
+		    "arch/x86/mm/pgtable.c v4.18 (5e0fb5df2ee8)");
+		break;
+	}
+	/* experiments and the 2025 patch: bodies of their own */
+	if (p->free_flush == PT_FREE_FLUSH_RANGE_ALL_PCIDS) {
+		USE(pmd_free_pte_page, patch_jannh_2025,
+		    "Jann Horn's patch, LKML 2025-05-28 (v1, not merged)");
+		USE(pud_free_pmd_page, patch_jannh_2025,
+		    "Jann Horn's patch, LKML 2025-05-28 (v1, not merged)");
+	}
+	if (p->free_tables != PT_FREE_28EE90FE6048 && p->pud_free == PT_PUD_FREE_PAGE_LIST)
+		USE(pud_free_pmd_page, experiment_pud_free_page_list,
+		    "ptlib experiment pud_free=page_list (review of v3, 2018)");
+	if (p->free_tables != PT_FREE_28EE90FE6048 && p->pud_free == PT_PUD_FREE_NO_SAVE)
+		USE(pud_free_pmd_page, experiment_pud_free_no_save,
+		    "ptlib experiment pud_free=no_save");
+
+	/* ioremap_page_range and the unmap */
+	if (p->vmap_range_form) {
+		if (p->ioremap_force_nx)
+			USE(ioremap_page_range, mm_vmalloc_v5_15,
+			    "mm/vmalloc.c v5.15 (8491502f787c)");
+		else
+			USE(ioremap_page_range, mm_ioremap_v5_13, "mm/ioremap.c v5.13");
+		USE(ioremap_huge_init, lib_ioremap_v5_3, "lib/ioremap.c v5.3");
+		ops->unmap_kernel_range_noflush = unmap_kernel_range_noflush_via_vunmap;
+		ops->origin[PT_KOP_unmap_kernel_range_noflush] =
+			"ptlib glue: vunmap_range_noflush(addr, addr + size) (v5.13 rename)";
+		ops->unmap_kernel_range = unmap_kernel_range_via_vunmap;
+		ops->origin[PT_KOP_unmap_kernel_range] =
+			"ptlib glue: vunmap_range(addr, addr + size) (v5.13 rename)";
+	} else {
+		if (p->ioremap_try_huge_helpers && p->ioremap_va_align_check) {
+			USE(ioremap_page_range, lib_ioremap_v5_3, "lib/ioremap.c v5.3 (6b95ab4218bf)");
+			USE(ioremap_huge_init, lib_ioremap_v5_3, "lib/ioremap.c v5.3");
+		} else if (p->ioremap_try_huge_helpers) {
+			USE(ioremap_page_range, lib_ioremap_v5_0,
+			    "lib/ioremap.c v5.0 (\"ioremap: Rework pXd_free_pYd_page() API\")");
+			USE(ioremap_huge_init, lib_ioremap_v5_0, "lib/ioremap.c v5.0");
+		} else {
+			USE(ioremap_page_range, lib_ioremap_v4_18, "lib/ioremap.c v4.18");
+			USE(ioremap_huge_init, lib_ioremap_v4_18, "lib/ioremap.c v4.18");
+		}
+		USE(unmap_kernel_range_noflush, mm_vmalloc_v4_18, "mm/vmalloc.c v4.18");
+		USE(unmap_kernel_range, mm_vmalloc_v4_18, "mm/vmalloc.c v4.18");
+	}
+}

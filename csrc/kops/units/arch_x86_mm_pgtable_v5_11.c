@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Build unit of csrc/kernel/arch_x86_mm_pgtable_v5_11.c: its slot functions are linked as NAME$arch_x86_mm_pgtable_v5_11
+ * (kops/ops.h); calls between them stay direct, as in the kernel file. */
+#define pud_free_pmd_page pud_free_pmd_page$arch_x86_mm_pgtable_v5_11
+#include "../../kernel/arch_x86_mm_pgtable_v5_11.c"

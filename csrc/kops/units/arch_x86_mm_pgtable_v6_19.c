@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Build unit of csrc/kernel/arch_x86_mm_pgtable_v6_19.c: its slot functions are linked as NAME$arch_x86_mm_pgtable_v6_19
+ * (kops/ops.h); calls between them stay direct, as in the kernel file. */
+#define pud_free_pmd_page pud_free_pmd_page$arch_x86_mm_pgtable_v6_19
+#define pmd_free_pte_page pmd_free_pte_page$arch_x86_mm_pgtable_v6_19
+#include "../../kernel/arch_x86_mm_pgtable_v6_19.c"
