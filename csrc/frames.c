@@ -39,48 +39,6 @@
 
 #define PAGE_POISON 0xaa
 
-static const char *const site_names[PT_NR_SITES] = {
-    [PT_SITE_NONE] = "none",
-    [PT_SITE_MACHINE_INIT] = "machine_init",
-    [PT_SITE_PREALLOCATE_VMALLOC] = "preallocate_vmalloc_pages",
-    [PT_SITE_PUD_ALLOC] = "__pud_alloc",
-    [PT_SITE_PMD_ALLOC] = "__pmd_alloc",
-    [PT_SITE_PTE_ALLOC_KERNEL] = "__pte_alloc_kernel",
-    [PT_SITE_PUD_FREE_PMD_PAGE] = "pud_free_pmd_page",
-    [PT_SITE_PMD_FREE_PTE_PAGE] = "pmd_free_pte_page",
-    [PT_SITE_ALLOC_PAGE] = "alloc_page",
-    [PT_SITE_FREE_PAGE] = "free_page",
-    [PT_SITE_KERNEL_PGTABLE_WORK] = "kernel_pgtable_work_func",
-};
-
-static const char *const owner_names[PT_NR_OWNERS] = {
-    [PT_OWNER_NONE] = "none", [PT_OWNER_PGD] = "pgd", [PT_OWNER_P4D] = "p4d",
-    [PT_OWNER_PUD] = "pud", [PT_OWNER_PMD] = "pmd", [PT_OWNER_PTE] = "pte",
-    [PT_OWNER_TEMP] = "temp", [PT_OWNER_DATA] = "data", [PT_OWNER_RESERVED] = "reserved",
-};
-
-const char *pt_site_name(int site)
-{
-    return (site >= 0 && site < PT_NR_SITES) ? site_names[site] : "?";
-}
-
-/* The site of a kernel function name (__func__ of the caller of the header's allocation
- * and free functions; a unit's NAME$UNIT counts as NAME); PT_SITE_NONE if it is none of
- * the known ones. */
-int pt_site_id(const char *name)
-{
-    size_t n = strcspn(name, "$");
-    for (int i = 1; i < PT_NR_SITES; i++)
-        if (strlen(site_names[i]) == n && !strncmp(site_names[i], name, n))
-            return i;
-    return PT_SITE_NONE;
-}
-
-const char *pt_owner_name(int owner)
-{
-    return (owner >= 0 && owner < PT_NR_OWNERS) ? owner_names[owner] : "?";
-}
-
 /* The gfp mask of each allocation site: order 0, GFP_KERNEL (__GFP_DIRECT_RECLAIM: may
  * sleep); the test helper's data pages are GFP_HIGHUSER (also __GFP_HIGHMEM). */
 int pt_site_gfp(int site, uint32_t *order, int *may_sleep, int *highmem)

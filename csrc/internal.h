@@ -189,7 +189,7 @@ static inline void pt_frame_dirty(pt_machine *m, uint64_t pfn)
     m->ndirty++;
 }
 
-/* Reports (machine.c).  pt_bug() never returns: it unwinds to the entry point. */
+/* Reports (report.c).  pt_bug() never returns: it unwinds to the entry point. */
 void pt_report_add(pt_machine *m, int kind, const char *site, uint64_t va, uint64_t pfn,
                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void pt_report_add_cpu(pt_machine *m, int kind, int cpu, const char *site, uint64_t va,

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
+
+def get_include() -> str:
+    """The directory to pass as ``-I`` to compile kernel code against ptlib's
+    kernel-compatible header: it holds ``ptlib/kernel.h`` (``#include <ptlib/kernel.h>``)
+    and ``ptlib/kernel_abi.h``.  Needs no compiled module."""
+    import os
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
+
 _LAZY = {
     "CPU": "cpu", "FAULT": "cpu", "CacheEntry": "cpu",
     **{name: "machine" for name in (
@@ -53,7 +61,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "Machine", "Walk", "Mapping", "PageStats", "Flush", "Report", "profiles",
+    "Machine", "Walk", "Mapping", "PageStats", "Flush", "Report", "profiles", "get_include",
     "CPU", "CacheEntry", "FAULT",
     "PAGE_SIZE", "PMD_SIZE", "PUD_SIZE", "PGDIR_SIZE", "VMALLOC_START", "VMALLOC_END",
     "VMALLOC_SIZE", "PAGE_KERNEL", "PAGE_KERNEL_EXEC", "PAGE_KERNEL_RO", "PAGE_KERNEL_IO",
