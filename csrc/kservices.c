@@ -15,6 +15,11 @@
 
 __thread struct pt_kernel *pt_kernel_current __attribute__((tls_model("initial-exec")));
 
+struct pt_kernel *pt_k_current(void)
+{
+	return pt_kernel_current;
+}
+
 /* ---- allocation ---- */
 
 unsigned long pt_k_alloc_page(struct pt_kernel *k, gfp_t gfp, unsigned int order, int owner,
