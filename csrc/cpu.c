@@ -1,8 +1,9 @@
 /*
  * cpu.c - the emulated x86-64 CPUs: CR3/CR4, TLBs, paging-structure caches, the walker,
  * page faults, and the invalidation instructions, as the Intel SDM Vol. 3A 4.10 describes
- * them.  The kernel's flushes (tlbflush.c) end here: __flush_tlb_one_kernel() is INVLPG,
- * __flush_tlb_all() is a CR4.PGE toggle (or a CR3 reload without PGE).
+ * them.  The kernel's flushes (csrc/kernel/arch_x86_mm_tlb_v4_18.c, through kservices.c)
+ * end here: __flush_tlb_one_kernel() is INVLPG, __flush_tlb_all() is a CR4.PGE toggle (or
+ * a CR3 reload without PGE).
  *
  * Caches are set-associative (up to 4 ways, power-of-two sets) with a per-set round-robin
  * victim, so replacement is deterministic.  Hot paths allocate nothing.

@@ -157,7 +157,7 @@ struct pt_machine {
     pt_flush_event *flushes;
     size_t nflushes, cap_flushes;
 
-    /* pause-point probe (pgfree.c, pt_probe_set): PT_PROBE_* armed, last capture */
+    /* pause-point probe (kernel.h ptlib_probe_point, api.c pt_probe_set): PT_PROBE_* armed, last capture */
     int probe_point;
     uint64_t probe_hits, probe_op, probe_pa;
     uint64_t *probe_entries;     /* [512] once a point was armed */
@@ -200,7 +200,7 @@ _Noreturn void pt_bug(pt_machine *m, const char *site, uint64_t va, uint64_t pfn
 
 /* The entry-point prologue: a BUG() inside the operation lands here. */
 #define PT_ENTER(m) \
-    do { (m)->op++; (m)->in_op = 1; pt_kernel_current = &(m)->k; \
+    do { (m)->op++; (m)->in_op = 1; (m)->op_va = 0; pt_kernel_current = &(m)->k; \
          if (setjmp((m)->bug_jmp)) { (m)->in_op = 0; pt_kernel_current = NULL; \
                                      return PT_EBUG; } } while (0)
 #define PT_LEAVE(m) do { (m)->in_op = 0; pt_kernel_current = NULL; pt_speculate_random(m); } \

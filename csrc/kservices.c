@@ -22,6 +22,12 @@ struct pt_kernel *pt_k_current(void)
 
 /* ---- allocation ---- */
 
+/* kernel.h's owners are the frame owners of ptlib.h */
+_Static_assert(PT_KOWNER_PGD == PT_OWNER_PGD && PT_KOWNER_P4D == PT_OWNER_P4D &&
+	       PT_KOWNER_PUD == PT_OWNER_PUD && PT_KOWNER_PMD == PT_OWNER_PMD &&
+	       PT_KOWNER_PTE == PT_OWNER_PTE && PT_KOWNER_TEMP == PT_OWNER_TEMP,
+	       "kernel.h PT_KOWNER_* and ptlib.h PT_OWNER_* differ");
+
 unsigned long pt_k_alloc_page(struct pt_kernel *k, gfp_t gfp, unsigned int order, int owner,
 			      const char *site)
 {
@@ -40,8 +46,9 @@ unsigned long pt_k_alloc_page(struct pt_kernel *k, gfp_t gfp, unsigned int order
 	struct page *pg = &k->mem_map[pa >> PAGE_SHIFT];
 	memset(pg, 0, sizeof(*pg));
 	INIT_LIST_HEAD(&pg->lru);
-	/* v6.19 with CONFIG_ASYNC_KERNEL_PGTABLE_FREE: kernel page tables carry PT_kernel */
-	if (m->prof.deferred_free && owner >= PT_OWNER_PTE - 2 && owner <= PT_OWNER_PTE)
+	/* v6.19 with CONFIG_ASYNC_KERNEL_PGTABLE_FREE: kernel PTE and PMD tables carry PT_kernel
+	 * (pagetable_free() of them defers; ptlib's pud_free() frees at once) */
+	if (m->prof.deferred_free && (owner == PT_OWNER_PMD || owner == PT_OWNER_PTE))
 		pg->pt_kernel = 1;
 	return (unsigned long)(uintptr_t)(k->ram + pa);
 }

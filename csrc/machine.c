@@ -203,6 +203,12 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     pt_kernel_ops_select(&m->prof, m->kops);
+    for (int i = 0; i < PT_NR_KOPS; i++)
+        if (!((void *const *)m->kops)[i]) {     /* a slot no body was chosen for */
+            snprintf(err, errlen, "profile: no body of %s for this profile", pt_kop_names[i]);
+            pt_machine_free(m);
+            return NULL;
+        }
     m->k.ops = m->kops;
     m->k.ram = m->ram;
     m->k.ram_size = m->ram_size;

@@ -32,7 +32,6 @@
 #define VM_VM_AREA	0x04
 #define VM_PURGE_LIST	0x100		/* ptlib: on vmap_purge_list (llist_add done) */
 #define PT_VMAP_MAX_AREAS 32768		/* ptlib: the array's limit */
-#define vmap_lazy_nr (pt_k()->vmap_lazy_nr)
 
 /* include/linux/bitops.h fls() */
 static inline int fls(unsigned int x)

@@ -745,10 +745,11 @@ static inline bool schedule_work(struct work_struct *work)
 #define ioremap_huge_disabled (pt_k()->ioremap_huge_disabled)	/* "nohugeiomap" */
 #define iomap_max_page_shift (pt_k()->iomap_max_page_shift)	/* mm/ioremap.c v5.13 */
 #define kernel_pgtable_work (pt_k()->kernel_pgtable_work)	/* mm/pgtable-generic.c */
+#define vmap_lazy_nr (pt_k()->vmap_lazy_nr)			/* mm/vmalloc.c */
 #endif
 
 /* ---- the ported functions (their bodies: csrc/kernel/, one per version; which body runs
- * is the machine's profile, through the dispatch in csrc/kernel/dispatch.c) ---- */
+ * is the machine's profile, through the dispatch in csrc/kops/dispatch.c) ---- */
 /* lib/ioremap.c, mm/ioremap.c, mm/vmalloc.c */
 int ioremap_page_range(unsigned long addr, unsigned long end, phys_addr_t phys_addr,
 		       pgprot_t prot);
