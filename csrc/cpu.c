@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pgtable.h"
+#include "util.h"
 
 static const uint32_t tlb_shift[NR_TLB] = { 12, 21, 30 };
 static const uint32_t psc_shift[NR_PSC] = { 39, 30, 21 };
@@ -281,11 +282,6 @@ static inline uint32_t err_base(int acc)
            ((acc & PT_ACC_FETCH) ? PT_PF_INSTR : 0);
 }
 
-static inline int next_level(int level) { return level == PT_LEVEL_PGD ? PT_LEVEL_PUD : level + 1; }
-static inline uint32_t level_shift(int level)
-{
-    return level == PT_LEVEL_PGD ? 39 : level == PT_LEVEL_PUD ? 30 : level == PT_LEVEL_PMD ? 21 : 12;
-}
 
 /*
  * Translate va on CPU c.  spec: a speculative walk (never faults, sets no D bit, fills
@@ -324,7 +320,7 @@ static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64
         if (e) {
             table = e->pa;
             perm = e->flags & (CE_RW | CE_US | CE_NX);
-            level = next_level(psc_level[s]);
+            level = pt_child_level(psc_level[s]);
             psc_hit = s;
             break;
         }
@@ -332,7 +328,7 @@ static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64
 
     /* 3. Memory. */
     for (;;) {
-        uint32_t sh = level_shift(level);
+        uint32_t sh = pt_level_shift(level);
         uint64_t epa = table + ((va >> sh) & 511) * 8;
         uint64_t ent = 0;
         if (pt_pa_is_ram(m, table))
@@ -364,7 +360,7 @@ static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64
             int s = level == PT_LEVEL_PGD ? PSC_PML4E : level == PT_LEVEL_PUD ? PSC_PDPTE : PSC_PDE;
             cache_insert(&cpu->psc[s], va >> psc_shift[s], ent & PTE_PFN_MASK, pcid, perm);
             table = ent & PTE_PFN_MASK;
-            level = next_level(level);
+            level = pt_child_level(level);
             continue;
         }
 
@@ -693,13 +689,6 @@ void pt_cpu_do_flush_tlb_all(pt_machine *m, int cpu)
 
 /* ---- random speculation (fuzzing) ---- */
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 void pt_note_recent(pt_machine *m, uint64_t start, uint64_t end)
 {
@@ -716,10 +705,10 @@ void pt_speculate_random(pt_machine *m)
     if (m->speculation != PT_SPEC_RANDOM || !m->nrecent)
         return;
     for (int c = 0; c < m->ncpus; c++) {
-        uint64_t r = splitmix64(&m->rng) % m->nrecent;
+        uint64_t r = pt_splitmix64(&m->rng) % m->nrecent;
         uint64_t s = m->recent[r][0], e = m->recent[r][1];
         uint64_t pages = (e - s) >> PAGE_SHIFT;
-        uint64_t va = s + (pages ? (splitmix64(&m->rng) % pages) << PAGE_SHIFT : 0);
+        uint64_t va = s + (pages ? (pt_splitmix64(&m->rng) % pages) << PAGE_SHIFT : 0);
         pt_cpu_speculate(m, c, va);
     }
 }

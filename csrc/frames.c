@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pgtable.h"
+#include "util.h"
 
 #define PAGE_POISON 0xaa
 
@@ -51,13 +52,6 @@ int pt_site_gfp(int site, uint32_t *order, int *may_sleep, int *highmem)
     return PT_OK;
 }
 
-static uint64_t splitmix64_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 /* fail_dump(): with verbose, one log entry naming the site (the attr as it was). */
 static void fail_dump(pt_machine *m, int site)
@@ -117,7 +111,7 @@ static bool should_fail(pt_machine *m, int64_t size, int site)
         if (a->count % a->interval)
             return false;
     }
-    if (a->probability <= splitmix64_next(&a->rng) % 100)
+    if (a->probability <= pt_splitmix64(&a->rng) % 100)
         return false;
     if (v4_18 && !fail_stacktrace(a, site))
         return false;
@@ -187,7 +181,7 @@ static uint64_t free_list_pop(pt_machine *m)
     uint32_t pfn = m->free_head, prev = PT_NIL;
 
     if (m->alloc_policy == PT_ALLOC_RANDOM && m->nfree_listed > 1) {
-        uint64_t k = splitmix64_next(&m->alloc_rng) % m->nfree_listed;
+        uint64_t k = pt_splitmix64(&m->alloc_rng) % m->nfree_listed;
         while (k--) {
             prev = pfn;
             pfn = m->pages[pfn].lru;

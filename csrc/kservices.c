@@ -11,6 +11,7 @@
 #include <string.h>
 #define PTLIB_MACHINE_SIDE
 #include "internal.h"
+#include "util.h"
 #include <ptlib/kernel.h>
 
 __thread struct pt_kernel *pt_kernel_current __attribute__((tls_model("initial-exec")));
@@ -70,13 +71,7 @@ void pt_k_free_page(struct pt_kernel *k, unsigned long addr, unsigned int order,
 
 int pt_k_vmap_grow(struct pt_kernel *k)
 {
-	uint32_t cap = k->cap_vmap ? 2 * k->cap_vmap : 64;
-	struct vmap_area *n = realloc(k->vmap, (size_t)cap * sizeof(*n));
-	if (!n)
-		return -1;
-	k->vmap = n;
-	k->cap_vmap = cap;
-	return 0;
+	return pt_grow(k->vmap, k->cap_vmap, (size_t)k->nvmap + 1, 64);
 }
 
 /* ---- entry writes: the sanitizer ---- */
@@ -229,14 +224,8 @@ int pt_once_seen(pt_machine *m, const void *key)
 	for (uint32_t i = 0; i < m->nonce; i++)
 		if (m->once_keys[i] == key)
 			return 1;
-	if (m->nonce == m->cap_once) {
-		uint32_t cap = m->cap_once ? 2 * m->cap_once : 8;
-		const void **n = realloc(m->once_keys, cap * sizeof(*n));
-		if (!n)
-			return 0;
-		m->once_keys = n;
-		m->cap_once = cap;
-	}
+	if (pt_grow(m->once_keys, m->cap_once, m->nonce + 1, 8))
+		return 0;
 	m->once_keys[m->nonce++] = key;
 	return 0;
 }
@@ -245,14 +234,8 @@ int pt_once_seen(pt_machine *m, const void *key)
 
 void pt_flush_log(pt_machine *m, uint64_t start, uint64_t end, int full, uint64_t cpus)
 {
-	if (m->nflushes == m->cap_flushes) {
-		size_t cap = m->cap_flushes ? m->cap_flushes * 2 : 64;
-		pt_flush_event *n = realloc(m->flushes, cap * sizeof(*n));
-		if (!n)
-			return;	/* the log is best effort; the flush itself happened */
-		m->flushes = n;
-		m->cap_flushes = cap;
-	}
+	if (pt_grow(m->flushes, m->cap_flushes, m->nflushes + 1, 64))
+		return;	/* the log is best effort; the flush itself happened */
 	m->flushes[m->nflushes++] = (pt_flush_event){ m->op, start, end, full, cpus };
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "util.h"
 
 static const char *const site_names[PT_NR_SITES] = {
     [PT_SITE_NONE] = "none",
@@ -63,14 +64,8 @@ static void report_vadd(pt_machine *m, int kind, int cpu, const char *site, uint
         m->reports_dropped++;
         return;
     }
-    if (m->nreports == m->cap_reports) {
-        size_t cap = m->cap_reports ? m->cap_reports * 2 : 16;
-        pt_report *n = realloc(m->reports, cap * sizeof(*n));
-        if (!n)
-            return;
-        m->reports = n;
-        m->cap_reports = cap;
-    }
+    if (pt_grow(m->reports, m->cap_reports, m->nreports + 1, 16))
+        return;
     pt_report *r = &m->reports[m->nreports++];
     memset(r, 0, sizeof(*r));
     r->kind = kind;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pgtable.h"
+#include "util.h"
 
 #define OPEN UINT64_MAX
 
@@ -47,29 +48,9 @@ static const char *psc_name(int s)
     return (s >= 0 && s < 3) ? n[s] : NULL;
 }
 
-static uint32_t lvl_shift(int level)
-{
-    return level == PT_LEVEL_PGD ? 39 : level == PT_LEVEL_PUD ? 30 : level == PT_LEVEL_PMD ? 21 : 12;
-}
-
-static int child_level(int level) { return level == PT_LEVEL_PGD ? PT_LEVEL_PUD : level + 1; }
 
 static uint64_t sign_extend47(uint64_t va) { return (uint64_t)((int64_t)(va << 16) >> 16); }
 
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t n = *cap ? *cap * 2 : 8;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, (size_t)n * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
 
 /* The table an entry at `level` points to, or OPEN (leaf, not present, or the PTE level). */
 static uint64_t table_target(uint64_t e, int level)
@@ -96,14 +77,8 @@ void san_event(pt_machine *m, int kind, int cpu, uint32_t pcid, int level, uint6
 {
     if (!m->record)
         return;
-    if (m->nevents == m->cap_events) {
-        size_t cap = m->cap_events ? m->cap_events * 2 : 256;
-        pt_event *n = realloc(m->events, cap * sizeof(*n));
-        if (!n)
-            return;
-        m->events = n;
-        m->cap_events = cap;
-    }
+    if (pt_grow(m->events, m->cap_events, m->nevents + 1, 256))
+        return;
     m->events[m->nevents++] = (pt_event){ kind, cpu, level, pcid, a, b, c };
 }
 
@@ -133,8 +108,8 @@ static void reach(pt_machine *m, uint64_t pfn, int level, uint64_t va)
     for (int i = 0; i < 512; i++) {
         uint64_t c = table_target(t[i], level);
         if (c != OPEN && pt_pa_is_ram(m, c))
-            reach(m, c >> PAGE_SHIFT, child_level(level),
-                  sign_extend47(va + ((uint64_t)i << lvl_shift(level))));
+            reach(m, c >> PAGE_SHIFT, pt_child_level(level),
+                  sign_extend47(va + ((uint64_t)i << pt_level_shift(level))));
     }
 }
 
@@ -143,7 +118,7 @@ static void unreach(pt_machine *m, uint64_t pfn)
     struct pt_page *pg = &m->pages[pfn];
     if (!pg->nlinks || --pg->nlinks)
         return;         /* not linked, or still reachable through another entry */
-    if (!grow((void **)&pg->riv, &pg->cap_riv, pg->nriv * 3 + 3, sizeof(uint64_t))) {
+    if (!pt_grow(pg->riv, pg->cap_riv, pg->nriv * 3 + 3, 8)) {
         if (pfn >= m->riv_limit)     /* a never-allocated frame can be linked too */
             m->riv_limit = pfn + 1;
         pg->riv[pg->nriv * 3] = pg->reach_start;
@@ -193,14 +168,8 @@ static uint64_t all_cpus(const pt_machine *m)
 
 static void pend_push(pt_machine *m, struct pt_tlb_pending p)
 {
-    if (m->npend == m->cap_pend) {
-        uint32_t cap = m->cap_pend ? m->cap_pend * 2 : 16;
-        struct pt_tlb_pending *n = realloc(m->pend, cap * sizeof(*n));
-        if (!n)
-            return;
-        m->pend = n;
-        m->cap_pend = cap;
-    }
+    if (pt_grow(m->pend, m->cap_pend, m->npend + 1, 16))
+        return;
     m->pend[m->npend++] = p;
     m->k.san_pending = 1;
 }
@@ -314,10 +283,10 @@ void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t
         return;         /* an unreachable table's entries link nothing */
     if (oc != OPEN && oc != nc && pt_pa_is_ram(m, oc))
         unreach(m, oc >> PAGE_SHIFT);
-    uint64_t va = sign_extend47(fp->link_va + (((pa & (PAGE_SIZE - 1)) >> 3) << lvl_shift(level)));
+    uint64_t va = sign_extend47(fp->link_va + (((pa & (PAGE_SIZE - 1)) >> 3) << pt_level_shift(level)));
     if (nc != OPEN && nc != oc && pt_pa_is_ram(m, nc))
-        reach(m, nc >> PAGE_SHIFT, child_level(level), va);
-    uint64_t size = 1ULL << lvl_shift(level);
+        reach(m, nc >> PAGE_SHIFT, pt_child_level(level), va);
+    uint64_t size = 1ULL << pt_level_shift(level);
     if (is_leaf(old, level))
         tlb_pending_add(m, va, size);
     if (is_leaf(val, level) && m->npend)
@@ -337,7 +306,7 @@ static struct pt_slot *slot_find(pt_machine *m, int cpu, uint32_t pcid)
 
 static void slot_open(struct pt_slot *s, uint64_t epoch)
 {
-    if (!grow((void **)&s->iv, &s->cap_iv, s->niv * 2 + 2, sizeof(uint64_t))) {
+    if (!pt_grow(s->iv, s->cap_iv, s->niv * 2 + 2, 8)) {
         s->iv[s->niv * 2] = epoch;
         s->iv[s->niv * 2 + 1] = OPEN;
         s->niv++;
@@ -362,7 +331,7 @@ void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush)
     }
     struct pt_slot *s = slot_find(m, cpu, pcid);
     if (!s) {
-        if (grow((void **)&c->slots, &c->cap_slots, c->nslots + 1, sizeof(*c->slots)))
+        if (pt_grow(c->slots, c->cap_slots, c->nslots + 1, 8))
             return;
         s = &c->slots[c->nslots++];
         memset(s, 0, sizeof(*s));
@@ -408,7 +377,7 @@ void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va)
     struct pt_slot *s = slot_find(m, cpu, pcid);
     if (!s || !s->niv)
         return;
-    if (!grow((void **)&s->cov, &s->cap_cov, s->ncov * 2 + 2, sizeof(uint64_t))) {
+    if (!pt_grow(s->cov, s->cap_cov, s->ncov * 2 + 2, 8)) {
         s->cov[s->ncov * 2] = va;
         s->cov[s->ncov * 2 + 1] = m->epoch;
         s->ncov++;
@@ -433,7 +402,7 @@ static int covered_after(const struct pt_slot *s, uint64_t t_end, uint64_t lo, u
  * invalidations already emptied the slot's interval list.) */
 static int slot_may_hold(const struct pt_page *pg, const struct pt_slot *s, uint64_t now)
 {
-    uint64_t span = 1ULL << (lvl_shift(pg->link_level) + 9);
+    uint64_t span = 1ULL << (pt_level_shift(pg->link_level) + 9);
     for (uint32_t i = 0; i <= pg->nriv; i++) {
         uint64_t a, b, va;
         if (i < pg->nriv) {
@@ -560,7 +529,7 @@ static void mark(const pt_machine *m, uint64_t pa, int level, uint8_t *seen)
     for (int i = 0; i < 512; i++) {
         uint64_t c = table_target(t[i], level);
         if (c != OPEN)
-            mark(m, c, child_level(level), seen);
+            mark(m, c, pt_child_level(level), seen);
     }
 }
 
