@@ -105,6 +105,10 @@
 #define PT_SET_HUGE_V4_18 0          /* refuse a non-uniform range unless it is WB */
 #define PT_SET_HUGE_12F0DD8DF142 1   /* v6.5 MTRR rework: refuse any non-uniform range */
 
+/* Which mtrr_type_lookup() (arch/x86/kernel/cpu/mtrr/generic.c) a profile runs (csrc/mtrr.c). */
+#define PT_MTRR_LOOKUP_V4_18 0       /* v4.2..v6.4: variable-range walk, check_type_overlap() */
+#define PT_MTRR_LOOKUP_V6_5 1        /* v6.5 MTRR rework: cache map, type_merge() */
+
 /* Levels as ptdump numbers them. */
 #define PT_LEVEL_PGD 1
 #define PT_LEVEL_P4D 2
@@ -137,6 +141,10 @@ typedef struct pt_profile {
     int ioremap_force_nx;        /* 8491502f787c (v5.15): pgprot_nx(prot) in ioremap_page_range;
                                     only with vmap_range_form */
     int set_huge;                /* PT_SET_HUGE_*: which pud_set_huge/pmd_set_huge run */
+    int mtrr_lookup;             /* PT_MTRR_LOOKUP_*: which mtrr_type_lookup() runs; ptlib/
+                                    machine.py sets it from set_huge (12f0dd8df142 -> V6_5:
+                                    one rework series); keep the two in step, as the v4.18
+                                    lookup leaves uniform unset when MTRRs are off */
 } pt_profile;
 
 typedef struct pt_config {

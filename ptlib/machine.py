@@ -243,6 +243,10 @@ def _make_config(paging: object, cpus: object, kernel: object, seed: object,
                 _PUD_FREE[value] if name == "pud_free" else
                 _FREE_FLUSH[value] if name == "free_flush" else
                 _SET_HUGE[value] if name == "set_huge" else int(value))
+    # mtrr_type_lookup() follows set_huge: 12f0dd8df142 and the cache-map lookup (8227f40ade23,
+    # 973df1942068) are one series, Juergen Gross's x86/mtrr rework merged for v6.5.
+    cfg.profile.mtrr_lookup = (lib.PT_MTRR_LOOKUP_V6_5 if prof["set_huge"] == "12f0dd8df142"
+                               else lib.PT_MTRR_LOOKUP_V4_18)
     cfg.invlpg_covering = _INVLPG_PSC[invlpg_psc]
     cfg.sanitize = int(sanitize)
     cfg.record_events = int(record_events)
@@ -453,7 +457,8 @@ class Machine:
 
     def pmd_set_huge(self, va: int, phys: int, prot: int = PAGE_KERNEL_IO) -> int:
         """``pmd_set_huge()`` on the PMD entry of va: 1 if a 2 MiB leaf was set, 0 if refused
-        (a present non-leaf entry, or a non-uniform MTRR range that is not WB)."""
+        (a present non-leaf entry, or MTRRs: set_huge v4.18 refuses a non-uniform range whose
+        type is not WB, 12f0dd8df142 any range its v6.5 mtrr_type_lookup() says is not uniform)."""
         p = self._check_phys(phys, PMD_SIZE, PMD_SIZE)
         return self._one_entry(lib.pt_pmd_set_huge, "pmd_set_huge", va, PMD_SIZE, p,
                                self._check_prot(prot))

@@ -76,11 +76,13 @@ KNOBS: Mapping[str, Knob] = MappingProxyType({
              "arch/x86/mm/pgtable.c",
              ("28ee90fe6048", "5e0fb5df2ee8", "v5.0", "d1c5246e08eb", "412d000346ea")),
         Knob("set_huge",
-             "version of pud_set_huge/pmd_set_huge: v4.18 (refuse a non-uniform MTRR range "
-             "unless its type is WB) or 12f0dd8df142 (v6.5, Juergen Gross's MTRR rework: "
-             "refuse any non-uniform range)",
-             "arch/x86/mm/pgtable.c; 12f0dd8df142 \"x86/mm: Only check uniform after calling "
-             "mtrr_type_lookup()\"", ("v4.18", "12f0dd8df142")),
+             "version of pud_set_huge/pmd_set_huge and of the mtrr_type_lookup() they call: "
+             "v4.18 (refuse a non-uniform MTRR range unless its type is WB; the v4.2..v6.4 "
+             "lookup) or 12f0dd8df142 (v6.5, Juergen Gross's MTRR rework: refuse any "
+             "non-uniform range; the rework's cache-map lookup)",
+             "arch/x86/mm/pgtable.c, arch/x86/kernel/cpu/mtrr/generic.c; 12f0dd8df142 "
+             "\"x86/mm: Only check uniform after calling mtrr_type_lookup()\"",
+             ("v4.18", "12f0dd8df142")),
         Knob("pud_free",
              "strategy of the v4.18 pud_free_pmd_page (no effect with free_tables "
              "28ee90fe6048): temp_page (5e0fb5df2ee8, temporary page), page_list (Joerg "
