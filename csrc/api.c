@@ -57,7 +57,7 @@ int pt_ioremap_page_range(pt_machine *m, uint64_t addr, uint64_t end, uint64_t p
     if (!range_ok(addr, end))
         return PT_EINVAL;
     PT_ENTER(m);
-    if (m->speculation == PT_SPEC_RANDOM)
+    if (m->hw.speculation == PT_SPEC_RANDOM)
         pt_note_recent(m, addr, end);
     m->op_va = addr;
     *ret = ioremap_page_range(addr, end, phys, __pgprot(prot));
@@ -186,13 +186,13 @@ int pt_flush_tlb_all(pt_machine *m)
     return PT_OK;
 }
 
-size_t pt_flush_count(const pt_machine *m) { return m->nflushes; }
+size_t pt_flush_count(const pt_machine *m) { return m->log.nflushes; }
 
 int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out)
 {
-    if (i >= m->nflushes)
+    if (i >= m->log.nflushes)
         return PT_EINVAL;
-    *out = m->flushes[i];
+    *out = m->log.flushes[i];
     return PT_OK;
 }
 
@@ -201,12 +201,12 @@ int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out)
 /* mm/pgtable-generic.c v6.19 kernel_pgtable_work_func(), run now. */
 int pt_run_deferred_work(pt_machine *m, uint64_t *nfreed)
 {
-    uint64_t frees = m->stats.frees;
+    uint64_t frees = m->alloc.stats.frees;
     *nfreed = 0;
     PT_ENTER(m);
     if (!list_empty(&m->k.kernel_pgtable_work.list))
         kernel_pgtable_work_func(NULL);
-    *nfreed = m->stats.frees - frees;
+    *nfreed = m->alloc.stats.frees - frees;
     PT_LEAVE(m);
     return PT_OK;
 }
@@ -240,15 +240,15 @@ int pt_deferred_is_pending(const pt_machine *m, uint64_t pfn)
     return l->next && l->next != l && l->next != LIST_POISON1;
 }
 
-size_t pt_iommu_inval_count(const pt_machine *m) { return m->niommu_inval; }
+size_t pt_iommu_inval_count(const pt_machine *m) { return m->log.niommu_inval; }
 
 int pt_iommu_inval_get(const pt_machine *m, size_t i, uint64_t *op, uint64_t *start,
                        uint64_t *end)
 {
-    size_t kept = m->niommu_inval < 64 ? m->niommu_inval : 64;
+    size_t kept = m->log.niommu_inval < 64 ? m->log.niommu_inval : 64;
     if (i >= kept)
         return PT_EINVAL;
-    const uint64_t *e = m->iommu_inval[(m->niommu_inval - kept + i) % 64];
+    const uint64_t *e = m->log.iommu_inval[(m->log.niommu_inval - kept + i) % 64];
     *op = e[0];
     *start = e[1];
     *end = e[2];
@@ -313,24 +313,24 @@ int pt_probe_set(pt_machine *m, int point)
 {
     if (point != PT_PROBE_NONE && point != PT_PROBE_PUD_FREE_BEFORE_FREE_PMD)
         return PT_EINVAL;
-    if (point != PT_PROBE_NONE && !m->probe_entries &&
-        !(m->probe_entries = calloc(512, sizeof(*m->probe_entries))))
+    if (point != PT_PROBE_NONE && !m->log.probe_entries &&
+        !(m->log.probe_entries = calloc(512, sizeof(*m->log.probe_entries))))
         return PT_ENOMEM;
-    m->probe_point = point;
-    m->probe_hits = m->probe_op = m->probe_pa = 0;
-    if (m->probe_entries)
-        memset(m->probe_entries, 0, 512 * sizeof(*m->probe_entries));
+    m->log.probe_point = point;
+    m->log.probe_hits = m->log.probe_op = m->log.probe_pa = 0;
+    if (m->log.probe_entries)
+        memset(m->log.probe_entries, 0, 512 * sizeof(*m->log.probe_entries));
     return PT_OK;
 }
 
 uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
                       uint64_t *entries512)
 {
-    *op = m->probe_op;
-    *table_pa = m->probe_pa;
-    if (m->probe_entries)
-        memcpy(entries512, m->probe_entries, 512 * sizeof(*m->probe_entries));
+    *op = m->log.probe_op;
+    *table_pa = m->log.probe_pa;
+    if (m->log.probe_entries)
+        memcpy(entries512, m->log.probe_entries, 512 * sizeof(*m->log.probe_entries));
     else
         memset(entries512, 0, 512 * sizeof(*entries512));
-    return m->probe_hits;
+    return m->log.probe_hits;
 }

@@ -145,8 +145,8 @@ static void cache_drop(struct pt_cache *c, uint32_t pcid, int all_pcids, int wit
 
 int pt_cpus_init(pt_machine *m, const pt_config *cfg)
 {
-    for (int i = 0; i < m->ncpus; i++) {
-        struct pt_cpu *cpu = &m->cpus[i];
+    for (int i = 0; i < m->hw.ncpus; i++) {
+        struct pt_cpu *cpu = &m->hw.cpus[i];
         cpu->cr3_root = m->pgd_pa;
         cpu->pcid = 0;
         cpu->pge = 1;
@@ -164,11 +164,11 @@ int pt_cpus_init(pt_machine *m, const pt_config *cfg)
 
 void pt_cpus_free(pt_machine *m)
 {
-    for (int i = 0; i < m->ncpus; i++) {
+    for (int i = 0; i < m->hw.ncpus; i++) {
         for (int s = 0; s < NR_TLB; s++)
-            cache_free(&m->cpus[i].tlb[s]);
+            cache_free(&m->hw.cpus[i].tlb[s]);
         for (int s = 0; s < NR_PSC; s++)
-            cache_free(&m->cpus[i].psc[s]);
+            cache_free(&m->hw.cpus[i].psc[s]);
     }
 }
 
@@ -203,10 +203,10 @@ static void tlb_drop(struct pt_cpu *cpu, uint32_t pcid, int all_pcids, int with_
 /* Everything, global entries and every PCID included (CR4.PGE toggle, INVPCID type 2). */
 static void flush_everything(pt_machine *m, int c)
 {
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     tlb_drop(cpu, 0, 1, 1);
     psc_drop(cpu, 0, 1);
-    if (m->sanitize) {
+    if (m->san.sanitize) {
         san_psc_flush_cpu(m, c);
         san_tlb_flush_cpu(m, c);
     }
@@ -239,12 +239,12 @@ static void flush_everything(pt_machine *m, int c)
  */
 static void fault_invalidate(pt_machine *m, int c, uint64_t va)
 {
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     uint32_t pcid = cur_pcid(cpu);
     for (int s = 0; s < NR_TLB; s++)
         cache_drop_tag_of_pcid(&cpu->tlb[s], va >> tlb_shift[s], pcid);
     psc_drop_covering(cpu, va, pcid);
-    if (m->sanitize) {
+    if (m->san.sanitize) {
         san_psc_cover(m, c, pcid, va);
         if (!cpu->pcide)
             san_tlb_flush_page(m, c, va);
@@ -290,7 +290,7 @@ static inline uint32_t err_base(int acc)
 static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64_t *pa_out,
                     uint32_t *err_out)
 {
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     uint32_t pcid = cur_pcid(cpu);
     uint32_t err = err_base(acc);
     int bad = 0, bad_level = 0, level = PT_LEVEL_PGD, psc_hit = -1;
@@ -333,7 +333,7 @@ static int cpu_walk(pt_machine *m, int c, uint64_t va, int acc, int spec, uint64
         uint64_t ent = 0;
         if (pt_pa_is_ram(m, table))
             ent = *(uint64_t *)(m->ram + epa);
-        if (m->sanitize && !bad && !table_frame_ok(m, table, level)) {
+        if (m->san.sanitize && !bad && !table_frame_ok(m, table, level)) {
             bad = 1;
             bad_pfn = table >> PAGE_SHIFT;
             bad_level = level;
@@ -399,13 +399,13 @@ fault:
 
 static void note_recent_page(pt_machine *m, uint64_t va)
 {
-    if (m->speculation == PT_SPEC_RANDOM)
+    if (m->hw.speculation == PT_SPEC_RANDOM)
         pt_note_recent(m, va & PAGE_MASK, (va & PAGE_MASK) + PAGE_SIZE);
 }
 
 int pt_cpu_access(pt_machine *m, int c, uint64_t va, int acc, uint64_t *pa, uint32_t *err)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return PT_EINVAL;
     m->op++;
     note_recent_page(m, va);
@@ -416,12 +416,12 @@ uint64_t pt_cpu_access1(pt_machine *m, int c, uint64_t va, int acc)
 {
     uint64_t pa;
     uint32_t err = 0;
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return UINT64_MAX;
     m->op++;
     note_recent_page(m, va);
     if (cpu_walk(m, c, va, acc, 0, &pa, &err)) {
-        m->cpus[c].last_err = err;
+        m->hw.cpus[c].last_err = err;
         return UINT64_MAX;
     }
     return pa;
@@ -429,17 +429,17 @@ uint64_t pt_cpu_access1(pt_machine *m, int c, uint64_t va, int acc)
 
 uint32_t pt_cpu_last_error(const pt_machine *m, int c)
 {
-    return (c >= 0 && c < m->ncpus) ? m->cpus[c].last_err : 0;
+    return (c >= 0 && c < m->hw.ncpus) ? m->hw.cpus[c].last_err : 0;
 }
 
 size_t pt_cpu_translate_many(pt_machine *m, int c, const uint64_t *vas, uint64_t *out,
                              uint32_t *errs, size_t n)
 {
     size_t faults = 0;
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return 0;
     m->op++;
-    const struct pt_cpu *cpu = &m->cpus[c];
+    const struct pt_cpu *cpu = &m->hw.cpus[c];
     const struct pt_cache *t4 = &cpu->tlb[TLB_4K];
     uint32_t pcid = cur_pcid(cpu);
     for (size_t i = 0; i < n; i++) {
@@ -481,7 +481,7 @@ int pt_cpu_speculate(pt_machine *m, int c, uint64_t va)
 {
     uint64_t pa;
     uint32_t err;
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return -1;
     return cpu_walk(m, c, va, 0, 1, &pa, &err) == 0;
 }
@@ -493,26 +493,26 @@ int pt_cpu_speculate(pt_machine *m, int c, uint64_t va)
  * covering va). */
 static void cpu_invlpg(pt_machine *m, int c, uint64_t va)
 {
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     uint32_t pcid = cur_pcid(cpu);
     cpu->stats.invlpg++;
     tlb_drop_page(cpu, va, pcid, 1);
-    if (m->invlpg_covering) {
+    if (m->hw.invlpg_covering) {
         psc_drop_covering(cpu, va, pcid);
-        if (m->sanitize)
+        if (m->san.sanitize)
             san_psc_cover(m, c, pcid, va);
     } else {
         psc_drop(cpu, pcid, 0);
-        if (m->sanitize)
+        if (m->san.sanitize)
             san_psc_flush_slot(m, c, pcid);
     }
-    if (m->sanitize)
+    if (m->san.sanitize)
         san_tlb_flush_page(m, c, va);
 }
 
 int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return PT_EINVAL;
     cpu_invlpg(m, c, va);
     return PT_OK;
@@ -522,22 +522,22 @@ int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
  * PSC entries go (with CR4.PCIDE=0 the PCID is 0 and bit 63 must be 0). */
 static void cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
 {
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     cpu->cr3_root = root;
     cpu->pcid = pcid;
     if (!noflush) {
         tlb_drop(cpu, pcid, 0, 0);
         psc_drop(cpu, pcid, 0);
     }
-    if (m->sanitize)
+    if (m->san.sanitize)
         san_slot_switch(m, c, pcid, !noflush);
 }
 
 int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return PT_EINVAL;
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     if (pcid > 4095 || (!cpu->pcide && (pcid || noflush)) || (root & (PAGE_SIZE - 1)))
         return PT_EINVAL;
     cpu_write_cr3(m, c, root, pcid, noflush);
@@ -547,22 +547,22 @@ int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int nof
 /* INVPCID types 0-3 (SDM 4.10.4.1). */
 int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return PT_EINVAL;
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     if (type < 0 || type > 3 || pcid > 4095 || (!cpu->pcide && type <= 1 && pcid))
         return PT_EINVAL;
     switch (type) {
     case 0:     /* individual address: non-global mappings for (va, pcid) */
         tlb_drop_page(cpu, va, pcid, 0);
         psc_drop_covering(cpu, va, pcid);
-        if (m->sanitize)
+        if (m->san.sanitize)
             san_psc_cover(m, c, pcid, va);
         break;
     case 1:     /* single context: all non-global mappings of pcid */
         tlb_drop(cpu, pcid, 0, 0);
         psc_drop(cpu, pcid, 0);
-        if (m->sanitize)
+        if (m->san.sanitize)
             san_psc_flush_slot(m, c, pcid);
         break;
     case 2:     /* all contexts, global translations included */
@@ -571,7 +571,7 @@ int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
     case 3:     /* all contexts, except global translations */
         tlb_drop(cpu, 0, 1, 0);
         psc_drop(cpu, 0, 1);
-        if (m->sanitize)
+        if (m->san.sanitize)
             san_psc_flush_cpu(m, c);
         break;
     }
@@ -581,7 +581,7 @@ int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
 /* Toggling CR4.PGE: every TLB entry (global ones too) and every PSC entry. */
 int pt_cpu_flush_all(pt_machine *m, int c)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return PT_EINVAL;
     flush_everything(m, c);
     return PT_OK;
@@ -589,16 +589,16 @@ int pt_cpu_flush_all(pt_machine *m, int c)
 
 int pt_cpu_set_cr4(pt_machine *m, int c, int pge, int pcide)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return PT_EINVAL;
-    struct pt_cpu *cpu = &m->cpus[c];
+    struct pt_cpu *cpu = &m->hw.cpus[c];
     if (pcide && !cpu->pcide && cpu->pcid)
         return PT_EINVAL;           /* #GP: CR3[11:0] must be 0 to set PCIDE */
     int changed = (!!pge != cpu->pge) || (cpu->pcide && !pcide);
     cpu->pge = !!pge;
     if (cpu->pcide && !pcide) {
         cpu->pcid = 0;
-        if (m->sanitize)
+        if (m->san.sanitize)
             san_slot_switch(m, c, 0, 1);
     }
     cpu->pcide = !!pcide;
@@ -609,9 +609,9 @@ int pt_cpu_set_cr4(pt_machine *m, int c, int pge, int pcide)
 
 int pt_cpu_state_get(const pt_machine *m, int c, pt_cpu_state *out)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return PT_EINVAL;
-    const struct pt_cpu *cpu = &m->cpus[c];
+    const struct pt_cpu *cpu = &m->hw.cpus[c];
     *out = (pt_cpu_state){ cpu->cr3_root, cpu->pcid, cpu->pge, cpu->pcide };
     return PT_OK;
 }
@@ -641,29 +641,29 @@ static size_t dump_cache(const struct pt_cache *c, int level, pt_cache_record *o
 
 size_t pt_cpu_tlb_entries(const pt_machine *m, int c, pt_cache_record *out, size_t cap)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return 0;
     size_t n = 0;
     for (int s = 0; s < NR_TLB; s++)
-        n = dump_cache(&m->cpus[c].tlb[s], tlb_level[s], out, cap, n);
+        n = dump_cache(&m->hw.cpus[c].tlb[s], tlb_level[s], out, cap, n);
     return n;
 }
 
 size_t pt_cpu_psc_entries(const pt_machine *m, int c, pt_cache_record *out, size_t cap)
 {
-    if (c < 0 || c >= m->ncpus)
+    if (c < 0 || c >= m->hw.ncpus)
         return 0;
     size_t n = 0;
     for (int s = 0; s < NR_PSC; s++)
-        n = dump_cache(&m->cpus[c].psc[s], psc_level[s], out, cap, n);
+        n = dump_cache(&m->hw.cpus[c].psc[s], psc_level[s], out, cap, n);
     return n;
 }
 
 int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out)
 {
-    if (cpu < 0 || cpu >= m->ncpus)
+    if (cpu < 0 || cpu >= m->hw.ncpus)
         return PT_EINVAL;
-    *out = m->cpus[cpu].stats;
+    *out = m->hw.cpus[cpu].stats;
     return PT_OK;
 }
 
@@ -679,7 +679,7 @@ void pt_cpu_do_invlpg(pt_machine *m, int cpu, uint64_t addr)
  * (__flush_tlb). */
 void pt_cpu_do_flush_tlb_all(pt_machine *m, int cpu)
 {
-    struct pt_cpu *c = &m->cpus[cpu];
+    struct pt_cpu *c = &m->hw.cpus[cpu];
     c->stats.full_flushes++;
     if (c->pge)
         flush_everything(m, cpu);
@@ -692,23 +692,23 @@ void pt_cpu_do_flush_tlb_all(pt_machine *m, int cpu)
 
 void pt_note_recent(pt_machine *m, uint64_t start, uint64_t end)
 {
-    m->recent[m->recent_next][0] = start;
-    m->recent[m->recent_next][1] = end;
-    m->recent_next = (m->recent_next + 1) % 64;
-    if (m->nrecent < 64)
-        m->nrecent++;
+    m->hw.recent[m->hw.recent_next][0] = start;
+    m->hw.recent[m->hw.recent_next][1] = end;
+    m->hw.recent_next = (m->hw.recent_next + 1) % 64;
+    if (m->hw.nrecent < 64)
+        m->hw.nrecent++;
 }
 
 /* After a kernel step: each CPU walks a random page of a recently used range. */
 void pt_speculate_random(pt_machine *m)
 {
-    if (m->speculation != PT_SPEC_RANDOM || !m->nrecent)
+    if (m->hw.speculation != PT_SPEC_RANDOM || !m->hw.nrecent)
         return;
-    for (int c = 0; c < m->ncpus; c++) {
-        uint64_t r = pt_splitmix64(&m->rng) % m->nrecent;
-        uint64_t s = m->recent[r][0], e = m->recent[r][1];
+    for (int c = 0; c < m->hw.ncpus; c++) {
+        uint64_t r = pt_splitmix64(&m->hw.rng) % m->hw.nrecent;
+        uint64_t s = m->hw.recent[r][0], e = m->hw.recent[r][1];
         uint64_t pages = (e - s) >> PAGE_SHIFT;
-        uint64_t va = s + (pages ? (pt_splitmix64(&m->rng) % pages) << PAGE_SHIFT : 0);
+        uint64_t va = s + (pages ? (pt_splitmix64(&m->hw.rng) % pages) << PAGE_SHIFT : 0);
         pt_cpu_speculate(m, c, va);
     }
 }

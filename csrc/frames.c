@@ -56,12 +56,12 @@ int pt_site_gfp(int site, uint32_t *order, int *may_sleep, int *highmem)
 /* fail_dump(): with verbose, one log entry naming the site (the attr as it was). */
 static void fail_dump(pt_machine *m, int site)
 {
-    pt_fault_attr *a = &m->fattr;
+    pt_fault_attr *a = &m->faults.fattr;
     if (a->verbose <= 0)
         return;
-    if (!m->flog && !(m->flog = calloc(PT_FAULT_LOG_SIZE, sizeof(*m->flog))))
+    if (!m->faults.flog && !(m->faults.flog = calloc(PT_FAULT_LOG_SIZE, sizeof(*m->faults.flog))))
         return;         /* out of host memory: no log, like a printk that was dropped */
-    struct pt_fault_log *e = &m->flog[m->finfo.logged % PT_FAULT_LOG_SIZE];
+    struct pt_fault_log *e = &m->faults.flog[m->faults.finfo.logged % PT_FAULT_LOG_SIZE];
     e->op = m->op;
     e->interval = a->interval;
     e->probability = a->probability;
@@ -69,7 +69,7 @@ static void fail_dump(pt_machine *m, int site)
     e->space = a->space;
     e->site = (uint8_t)site;
     e->verbose = (uint8_t)a->verbose;
-    m->finfo.logged++;
+    m->faults.finfo.logged++;
 }
 
 static bool fail_stacktrace(const pt_fault_attr *a, int site)
@@ -84,7 +84,7 @@ static bool fail_stacktrace(const pt_fault_attr *a, int site)
  * up to v6.1 at least (v4.18), where fail_stacktrace() came last and fail-nth did not consult it. */
 static bool should_fail(pt_machine *m, int64_t size, int site)
 {
-    pt_fault_attr *a = &m->fattr;
+    pt_fault_attr *a = &m->faults.fattr;
     bool stack_checked = false;
     bool v4_18 = a->v4_18_order != 0;
 
@@ -119,7 +119,7 @@ fail:
     fail_dump(m, site);
     if (a->times != -1 && a->times != 0)
         a->times--;                      /* atomic_dec_not_zero */
-    m->finfo.injected++;
+    m->faults.finfo.injected++;
     return true;
 }
 
@@ -128,7 +128,7 @@ static bool should_fail_alloc_page(pt_machine *m, int site)
 {
     uint32_t order = 0;
     int may_sleep = 1, highmem = 0;
-    pt_fault_attr *a = &m->fattr;
+    pt_fault_attr *a = &m->faults.fattr;
 
     if (!a->task_fail_nth && !a->probability)   /* static key off: the fast path */
         return false;
@@ -144,56 +144,56 @@ static bool should_fail_alloc_page(pt_machine *m, int site)
 
 static void note_failure(pt_machine *m, int site, int reason)
 {
-    m->stats.failed++;
-    m->finfo.last_failed_site = site;
-    m->finfo.last_failed_reason = reason;
-    m->finfo.last_failed_op = m->op;
+    m->alloc.stats.failed++;
+    m->faults.finfo.last_failed_site = site;
+    m->faults.finfo.last_failed_reason = reason;
+    m->faults.finfo.last_failed_op = m->op;
 }
 
 /* Put a frame on the free list according to the policy. */
 static void free_list_push(pt_machine *m, uint32_t pfn)
 {
-    if (m->free_head == PT_NIL) {
+    if (m->alloc.free_head == PT_NIL) {
         m->pages[pfn].lru = PT_NIL;
-        m->free_head = m->free_tail = pfn;
-    } else if (m->alloc_policy == PT_ALLOC_FIFO) {
+        m->alloc.free_head = m->alloc.free_tail = pfn;
+    } else if (m->alloc.alloc_policy == PT_ALLOC_FIFO) {
         m->pages[pfn].lru = PT_NIL;
-        m->pages[m->free_tail].lru = pfn;
-        m->free_tail = pfn;
+        m->pages[m->alloc.free_tail].lru = pfn;
+        m->alloc.free_tail = pfn;
     } else {
-        m->pages[pfn].lru = m->free_head;
-        m->free_head = pfn;
+        m->pages[pfn].lru = m->alloc.free_head;
+        m->alloc.free_head = pfn;
     }
-    m->nfree_listed++;
+    m->alloc.nfree_listed++;
 }
 
 /* Release the oldest quarantined frame onto the free list. */
 static void quarantine_release_one(pt_machine *m)
 {
-    uint32_t pfn = m->q_head;
-    m->q_head = m->pages[pfn].lru;
-    m->q_count--;
+    uint32_t pfn = m->alloc.q_head;
+    m->alloc.q_head = m->pages[pfn].lru;
+    m->alloc.q_count--;
     free_list_push(m, pfn);
 }
 
 static uint64_t free_list_pop(pt_machine *m)
 {
-    uint32_t pfn = m->free_head, prev = PT_NIL;
+    uint32_t pfn = m->alloc.free_head, prev = PT_NIL;
 
-    if (m->alloc_policy == PT_ALLOC_RANDOM && m->nfree_listed > 1) {
-        uint64_t k = pt_splitmix64(&m->alloc_rng) % m->nfree_listed;
+    if (m->alloc.alloc_policy == PT_ALLOC_RANDOM && m->alloc.nfree_listed > 1) {
+        uint64_t k = pt_splitmix64(&m->alloc.alloc_rng) % m->alloc.nfree_listed;
         while (k--) {
             prev = pfn;
             pfn = m->pages[pfn].lru;
         }
     }
     if (prev == PT_NIL)
-        m->free_head = m->pages[pfn].lru;
+        m->alloc.free_head = m->pages[pfn].lru;
     else
         m->pages[prev].lru = m->pages[pfn].lru;
-    if (m->free_tail == pfn)
-        m->free_tail = prev;
-    m->nfree_listed--;
+    if (m->alloc.free_tail == pfn)
+        m->alloc.free_tail = prev;
+    m->alloc.nfree_listed--;
     return pfn;
 }
 
@@ -202,7 +202,7 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
 {
     uint64_t pfn;
 
-    if (m->fail_nth && --m->fail_nth == 0) {
+    if (m->faults.fail_nth && --m->faults.fail_nth == 0) {
         note_failure(m, site, PT_FAIL_NTH);
         return 0;
     }
@@ -210,12 +210,12 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
         note_failure(m, site, PT_FAIL_ATTR);
         return 0;
     }
-    if (m->free_head == PT_NIL && m->next_fresh >= m->ram_pages && m->q_count)
+    if (m->alloc.free_head == PT_NIL && m->alloc.next_fresh >= m->ram_pages && m->alloc.q_count)
         quarantine_release_one(m);       /* memory pressure: quarantine_reduce() */
-    if (m->free_head != PT_NIL) {
+    if (m->alloc.free_head != PT_NIL) {
         pfn = free_list_pop(m);
-    } else if (m->next_fresh < m->ram_pages) {
-        pfn = m->next_fresh++;
+    } else if (m->alloc.next_fresh < m->ram_pages) {
+        pfn = m->alloc.next_fresh++;
     } else {
         note_failure(m, site, PT_FAIL_OOM);   /* out of memory: GFP_KERNEL gives up */
         return 0;
@@ -229,19 +229,19 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
     pg->owner = (uint8_t)owner;
     pg->alloc_site = (uint8_t)site;
     pg->alloc_op = m->op;
-    if (m->sanitize)
+    if (m->san.sanitize)
         san_frame_alloc(m, pfn, zero);
     pg->lru = PT_NIL;   /* while allocated, lru belongs to the owner (pud_free page_list) */
     if (zero && pg->dirty)
         memset(m->ram + (pfn << PAGE_SHIFT), 0, PAGE_SIZE);
     pt_frame_dirty(m, pfn);
 
-    m->stats.allocs++;
-    m->stats.allocs_by_site[site]++;
-    m->stats.by_owner[owner]++;
-    m->stats.allocated++;
-    if (m->stats.allocated > m->stats.peak)
-        m->stats.peak = m->stats.allocated;
+    m->alloc.stats.allocs++;
+    m->alloc.stats.allocs_by_site[site]++;
+    m->alloc.stats.by_owner[owner]++;
+    m->alloc.stats.allocated++;
+    if (m->alloc.stats.allocated > m->alloc.stats.peak)
+        m->alloc.stats.peak = m->alloc.stats.allocated;
     return pfn << PAGE_SHIFT;
 }
 
@@ -281,40 +281,40 @@ void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site)
                       (unsigned long long)pfn, pt_owner_name(expect_owner),
                       pt_owner_name(pg->owner), (unsigned long long)pg->alloc_op,
                       pt_site_name(pg->alloc_site));
-    if (m->sanitize)
+    if (m->san.sanitize)
         san_frame_free(m, pfn, site);
 
-    m->stats.by_owner[pg->owner]--;
-    m->stats.allocated--;
-    m->stats.frees++;
-    m->stats.frees_by_site[site]++;
+    m->alloc.stats.by_owner[pg->owner]--;
+    m->alloc.stats.allocated--;
+    m->alloc.stats.frees++;
+    m->alloc.stats.frees_by_site[site]++;
     pg->state = PT_FRAME_FREE;
     pg->free_site = (uint8_t)site;
     pg->free_op = m->op;
     pt_frame_dirty(m, pfn);
     memset(m->ram + pa, PAGE_POISON, PAGE_SIZE);
-    if (m->alloc_policy == PT_ALLOC_QUARANTINE && m->quarantine_max) {
+    if (m->alloc.alloc_policy == PT_ALLOC_QUARANTINE && m->alloc.quarantine_max) {
         pg->lru = PT_NIL;
-        if (m->q_count)
-            m->pages[m->q_tail].lru = (uint32_t)pfn;
+        if (m->alloc.q_count)
+            m->pages[m->alloc.q_tail].lru = (uint32_t)pfn;
         else
-            m->q_head = (uint32_t)pfn;
-        m->q_tail = (uint32_t)pfn;
-        if (++m->q_count > m->quarantine_max)
+            m->alloc.q_head = (uint32_t)pfn;
+        m->alloc.q_tail = (uint32_t)pfn;
+        if (++m->alloc.q_count > m->alloc.quarantine_max)
             quarantine_release_one(m);
         return;
     }
     free_list_push(m, (uint32_t)pfn);
 }
 
-void pt_fail_nth(pt_machine *m, uint64_t n) { m->fail_nth = n; }
-uint64_t pt_fail_nth_pending(const pt_machine *m) { return m->fail_nth; }
+void pt_fail_nth(pt_machine *m, uint64_t n) { m->faults.fail_nth = n; }
+uint64_t pt_fail_nth_pending(const pt_machine *m) { return m->faults.fail_nth; }
 
 void pt_get_stats(const pt_machine *m, pt_stats *out)
 {
-    *out = m->stats;
+    *out = m->alloc.stats;
     out->ram_pages = m->ram_pages;
-    out->free = m->nfree_listed + m->q_count + (m->ram_pages - m->next_fresh);
+    out->free = m->alloc.nfree_listed + m->alloc.q_count + (m->ram_pages - m->alloc.next_fresh);
 }
 
 int pt_frame_info_get(const pt_machine *m, uint64_t pfn, pt_frame_info *out)
@@ -365,7 +365,7 @@ int pt_write_phys(pt_machine *m, uint64_t pa, const uint8_t *buf, size_t n)
         size_t k = 8 - (size_t)(a - word);
         if (k > n - done)
             k = n - done;
-        int level = m->sanitize ? table_level_of(&m->pages[a >> PAGE_SHIFT]) : 0;
+        int level = m->san.sanitize ? table_level_of(&m->pages[a >> PAGE_SHIFT]) : 0;
         uint64_t old, val;
         memcpy(&old, m->ram + word, 8);
         val = old;
@@ -389,26 +389,26 @@ int pt_alloc_data_page(pt_machine *m, uint64_t *pa_out)
 int pt_free_data_page(pt_machine *m, uint64_t pa)
 {
     m->op++;
-    size_t before = m->nreports;
+    size_t before = m->log.nreports;
     pt_free_page(m, pa, PT_OWNER_DATA, PT_SITE_FREE_PAGE);
-    return m->nreports == before ? PT_OK : PT_EINVAL;
+    return m->log.nreports == before ? PT_OK : PT_EINVAL;
 }
 
 /* ---- Fault injection and allocator policy: state ---- */
 
 void pt_fault_attr_set(pt_machine *m, const pt_fault_attr *fa)
 {
-    m->fattr = *fa;
-    m->fattr.require_sites &= (1u << PT_NR_SITES) - 1;
-    m->fattr.reject_sites &= (1u << PT_NR_SITES) - 1;
+    m->faults.fattr = *fa;
+    m->faults.fattr.require_sites &= (1u << PT_NR_SITES) - 1;
+    m->faults.fattr.reject_sites &= (1u << PT_NR_SITES) - 1;
 }
 
-void pt_fault_attr_get(const pt_machine *m, pt_fault_attr *out) { *out = m->fattr; }
-void pt_fault_info_get(const pt_machine *m, pt_fault_info *out) { *out = m->finfo; }
+void pt_fault_attr_get(const pt_machine *m, pt_fault_attr *out) { *out = m->faults.fattr; }
+void pt_fault_info_get(const pt_machine *m, pt_fault_info *out) { *out = m->faults.finfo; }
 
 size_t pt_fault_log_count(const pt_machine *m)
 {
-    return m->finfo.logged < PT_FAULT_LOG_SIZE ? (size_t)m->finfo.logged : PT_FAULT_LOG_SIZE;
+    return m->faults.finfo.logged < PT_FAULT_LOG_SIZE ? (size_t)m->faults.finfo.logged : PT_FAULT_LOG_SIZE;
 }
 
 /* Entry i of the kept log (0 = oldest kept), as a report: the kernel's fail_dump() text. */
@@ -417,7 +417,7 @@ int pt_fault_log_get(const pt_machine *m, size_t i, pt_report *out)
     size_t n = pt_fault_log_count(m);
     if (i >= n)
         return PT_EINVAL;
-    const struct pt_fault_log *e = &m->flog[(m->finfo.logged - n + i) % PT_FAULT_LOG_SIZE];
+    const struct pt_fault_log *e = &m->faults.flog[(m->faults.finfo.logged - n + i) % PT_FAULT_LOG_SIZE];
     memset(out, 0, sizeof(*out));
     out->kind = 0;
     out->op = e->op;
@@ -435,7 +435,7 @@ int pt_fault_log_get(const pt_machine *m, size_t i, pt_report *out)
     return PT_OK;
 }
 
-void pt_fault_log_clear(pt_machine *m) { m->finfo.logged = 0; }
+void pt_fault_log_clear(pt_machine *m) { m->faults.finfo.logged = 0; }
 
 /* Change the policy.  Frames already queued stay where they are; leaving quarantine (or
  * shrinking it) releases the excess oldest-first. */
@@ -445,12 +445,12 @@ int pt_alloc_policy_set(pt_machine *m, int policy, uint64_t quarantine, uint64_t
         return PT_EINVAL;
     if (policy == PT_ALLOC_QUARANTINE && quarantine > m->ram_pages)
         return PT_EINVAL;
-    m->alloc_policy = policy;
-    m->quarantine_max = policy == PT_ALLOC_QUARANTINE ? quarantine : 0;
-    m->alloc_rng = seed;
-    while (m->q_count > m->quarantine_max)
+    m->alloc.alloc_policy = policy;
+    m->alloc.quarantine_max = policy == PT_ALLOC_QUARANTINE ? quarantine : 0;
+    m->alloc.alloc_rng = seed;
+    while (m->alloc.q_count > m->alloc.quarantine_max)
         quarantine_release_one(m);
     return PT_OK;
 }
 
-uint64_t pt_quarantined(const pt_machine *m) { return m->q_count; }
+uint64_t pt_quarantined(const pt_machine *m) { return m->alloc.q_count; }

@@ -89,93 +89,115 @@ struct pt_mtrr_range {
     int type;
 };
 
+/* One machine.  Each owner's state is its own sub-struct; the owner named in brackets is
+ * the only C file that writes it (others may read). */
 struct pt_machine {
-    /* RAM: physical address pa lives at ram + pa. */
+    /* RAM: physical address pa lives at ram + pa [machine.c: the arena] */
     uint8_t *ram;
     uint64_t ram_pages;
     uint64_t ram_size;
-    struct pt_page *pages;
-    /* frames written since the arena was (re)zeroed, so pt_machine_free can recycle the
-     * arena by clearing just those (machine.c); ndirty > PT_DIRTY_TRACK: too many, unmap */
-#define PT_DIRTY_TRACK 512
-    uint64_t ndirty;
-    uint32_t dirty_pfns[PT_DIRTY_TRACK];
-    uint32_t free_head;          /* LIFO list of freed frames */
-    uint64_t next_fresh;         /* frames >= next_fresh were never allocated */
-    uint64_t nfree_listed;
-    uint64_t fail_nth;           /* 0: off; else the fail_nth-th next allocation fails */
-    /* fault injection and allocator policy (frames.c) */
-    pt_fault_attr fattr;         /* fault_attr + fail_page_alloc filters (zero: off) */
-    pt_fault_info finfo;
-    struct pt_fault_log { uint64_t op, interval, probability; int64_t times, space;
-                          uint8_t site, verbose; } *flog;   /* [PT_FAULT_LOG_SIZE], on first use */
-    int alloc_policy;            /* PT_ALLOC_* */
-    uint32_t free_tail;          /* last frame of the free list (valid when free_head != NIL) */
-    uint64_t alloc_rng;          /* PT_ALLOC_RANDOM's PRNG state */
-    uint64_t quarantine_max;     /* PT_ALLOC_QUARANTINE: frames held back */
-    uint32_t q_head, q_tail;     /* quarantine queue, oldest first, linked through lru */
-    uint64_t q_count;
-    pt_stats stats;
+    struct pt_page *pages;       /* ptlib's frame metadata [frames.c, sanitizer.c] */
 
+    /* the page allocator [frames.c] */
+    struct pt_alloc {
+        /* frames written since the arena was (re)zeroed, so pt_machine_free can recycle
+         * the arena by clearing just those; ndirty > PT_DIRTY_TRACK: too many, unmap */
+#define PT_DIRTY_TRACK 512
+        uint64_t ndirty;
+        uint32_t dirty_pfns[PT_DIRTY_TRACK];
+        uint32_t free_head;      /* LIFO list of freed frames */
+        uint32_t free_tail;      /* last frame of the free list (valid when free_head != NIL) */
+        uint64_t next_fresh;     /* frames >= next_fresh were never allocated */
+        uint64_t nfree_listed;
+        int alloc_policy;        /* PT_ALLOC_* */
+        uint64_t alloc_rng;      /* PT_ALLOC_RANDOM's PRNG state */
+        uint64_t quarantine_max; /* PT_ALLOC_QUARANTINE: frames held back */
+        uint32_t q_head, q_tail; /* quarantine queue, oldest first, linked through lru */
+        uint64_t q_count;
+        pt_stats stats;
+    } alloc;
+
+    /* fault injection [frames.c] */
+    struct pt_faults {
+        uint64_t fail_nth;       /* 0: off; else the fail_nth-th next allocation fails */
+        pt_fault_attr fattr;     /* fault_attr + fail_page_alloc filters (zero: off) */
+        pt_fault_info finfo;
+        struct pt_fault_log { uint64_t op, interval, probability; int64_t times, space;
+                              uint8_t site, verbose; } *flog;   /* [PT_FAULT_LOG_SIZE], on first use */
+    } faults;
+
+    /* the machine's configuration [machine.c] */
     int paging;                  /* PT_PAGING_* */
     int levels;
     pt_profile prof;
     uint64_t pgd_pa;             /* init_mm.pgd */
-
-    int ncpus;
-    struct pt_cpu *cpus;         /* [ncpus] */
-    int invlpg_covering;         /* INVLPG drops only PSC entries covering the address */
-    int sanitize;
-    int speculation;             /* PT_SPEC_* */
-    uint64_t rng;                /* splitmix64 state */
-    uint64_t recent[64][2];      /* recently used va ranges, for random speculation */
-    uint32_t nrecent, recent_next;
-
-    /* sanitizer */
-    uint64_t epoch;
-    uint64_t riv_limit;          /* frames at or above it own no riv buffer (san_free) */
-    int record;
-    pt_event *events;
-    size_t nevents, cap_events;
-    struct pt_tlb_pending *pend;
-    uint32_t npend, cap_pend;      /* 32-bit: a PTE store cannot alias it (hot loop) */
-
-    int nmtrr;
-    struct pt_mtrr_range mtrr[PT_MAX_MTRR];
-    int mtrr_enabled, mtrr_default;
-
-    uint64_t op;                 /* operation number, advanced by every entry point */
     uint64_t seed;
 
-    /* BUG()/oops: the entry point's setjmp target. */
-    jmp_buf bug_jmp;
+    /* the CPUs [cpu.c] */
+    struct pt_hw {
+        int ncpus;
+        struct pt_cpu *cpus;     /* [ncpus] */
+        int invlpg_covering;     /* INVLPG drops only PSC entries covering the address */
+        int speculation;         /* PT_SPEC_* */
+        uint64_t rng;            /* splitmix64 state of the random speculation */
+        uint64_t recent[64][2];  /* recently used va ranges, for random speculation */
+        uint32_t nrecent, recent_next;
+    } hw;
+
+    /* the sanitizer [sanitizer.c] */
+    struct pt_san {
+        int sanitize;
+        uint64_t epoch;
+        uint64_t riv_limit;      /* frames at or above it own no riv buffer (san_free) */
+        int record;
+        pt_event *events;
+        size_t nevents, cap_events;
+        struct pt_tlb_pending *pend;
+        uint32_t npend, cap_pend;    /* 32-bit: a PTE store cannot alias it (hot loop) */
+    } san;
+
+    /* the MTRRs [mtrr.c] */
+    struct pt_mtrrs {
+        int nmtrr;
+        struct pt_mtrr_range mtrr[PT_MAX_MTRR];
+        int mtrr_enabled, mtrr_default;
+    } mtrrs;
+
+    /* the running operation [api.c, machine.c; the landing pad: report.c] */
+    uint64_t op;                 /* operation number, advanced by every entry point */
+    uint64_t op_va;              /* the address the running operation was called with */
+    jmp_buf bug_jmp;             /* BUG()/oops: the entry point's setjmp target */
     int in_op;
 
-    pt_report *reports;
-    size_t nreports, cap_reports;
-    uint64_t reports_dropped;          /* not stored: past PT_MAX_REPORTS (BUGs always are) */
-    pt_flush_event *flushes;
-    size_t nflushes, cap_flushes;
+    /* what the machine records [report.c: reports; kservices.c: flushes, IOMMU
+     * invalidations, probe captures] */
+    struct pt_log {
+        pt_report *reports;
+        size_t nreports, cap_reports;
+        uint64_t reports_dropped;    /* not stored: past PT_MAX_REPORTS (BUGs always are) */
+        pt_flush_event *flushes;
+        size_t nflushes, cap_flushes;
+        /* the flush being logged (kops/dispatch.c): nesting depth, full flush seen */
+        int flush_depth, flush_full;
+        uint64_t flush_cpus, flush_start, flush_end;
+        /* pause-point probe (kernel.h ptlib_probe_point, api.c pt_probe_set) */
+        int probe_point;
+        uint64_t probe_hits, probe_op, probe_pa;
+        uint64_t *probe_entries;     /* [512] once a point was armed */
+        /* IOMMU invalidations: the last 64 (op, start, end), and a total */
+        uint64_t iommu_inval[64][3];
+        size_t niommu_inval;
+    } log;
 
-    /* pause-point probe (kernel.h ptlib_probe_point, api.c pt_probe_set): PT_PROBE_* armed, last capture */
-    int probe_point;
-    uint64_t probe_hits, probe_op, probe_pa;
-    uint64_t *probe_entries;     /* [512] once a point was armed */
-
-    /* IOMMU invalidations issued by the worker: the last 64 (op, start, end), and a total */
-    uint64_t iommu_inval[64][3];
-    size_t niommu_inval;
-
-    /* the kernel-visible state (ptlib/kernel_abi.h) and the bodies it runs (kops/) */
+    /* the kernel side: its visible state (ptlib/kernel_abi.h) and the bodies it runs
+     * [machine.c at boot; kernel code through kernel.h] */
     struct pt_kernel k;
     struct pt_kernel_ops *kops;
-    /* the flush being logged (kops/dispatch.c): nesting depth, full flush seen */
-    int flush_depth, flush_full;
-    uint64_t flush_cpus, flush_start, flush_end;
-    uint64_t op_va;              /* the address the running operation was called with */
-    /* pr_warn_once()/WARN_ON_ONCE() sites that already warned (kernel.h once keys) */
-    const void **once_keys;
-    uint32_t nonce, cap_once;
+    struct pt_kern {
+        /* pr_warn_once()/WARN_ON_ONCE() sites that already warned (kernel.h once keys) */
+        const void **once_keys;
+        uint32_t nonce, cap_once;
+    } kern;
 };
 
 /* A frame's RAM is about to be written: it is no longer the arena's zero fill. */
@@ -184,9 +206,9 @@ static inline void pt_frame_dirty(pt_machine *m, uint64_t pfn)
     if (m->pages[pfn].dirty)
         return;
     m->pages[pfn].dirty = 1;
-    if (m->ndirty < PT_DIRTY_TRACK)
-        m->dirty_pfns[m->ndirty] = (uint32_t)pfn;
-    m->ndirty++;
+    if (m->alloc.ndirty < PT_DIRTY_TRACK)
+        m->alloc.dirty_pfns[m->alloc.ndirty] = (uint32_t)pfn;
+    m->alloc.ndirty++;
 }
 
 /* Reports (report.c).  pt_bug() never returns: it unwinds to the entry point. */

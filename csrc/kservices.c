@@ -84,7 +84,7 @@ void pt_k_entry_write(struct pt_kernel *k, void *entry, int level, u64 old, u64 
 void pt_k_pte_write(struct pt_kernel *k, void *entry, u64 old, u64 val)
 {
 	pt_machine *m = pt_machine_of(k);
-	if (m->record)
+	if (m->san.record)
 		san_entry_write(m, entry, PT_LEVEL_PTE, old, val);
 	else
 		san_pte_write(m, entry, old, val);
@@ -95,45 +95,45 @@ void pt_k_pte_write(struct pt_kernel *k, void *entry, u64 old, u64 val)
 void pt_k_invlpg(struct pt_kernel *k, unsigned long addr)
 {
 	pt_machine *m = pt_machine_of(k);
-	m->flush_cpus |= 1ULL << k->this_cpu;
+	m->log.flush_cpus |= 1ULL << k->this_cpu;
 	pt_cpu_do_invlpg(m, k->this_cpu, addr);
 }
 
 void pt_k_flush_tlb_all(struct pt_kernel *k)
 {
 	pt_machine *m = pt_machine_of(k);
-	m->flush_cpus |= 1ULL << k->this_cpu;
-	m->flush_full = 1;
+	m->log.flush_cpus |= 1ULL << k->this_cpu;
+	m->log.flush_full = 1;
 	pt_cpu_do_flush_tlb_all(m, k->this_cpu);
 }
 
 void pt_k_flush_trace_begin(struct pt_kernel *k, unsigned long start, unsigned long end)
 {
 	pt_machine *m = pt_machine_of(k);
-	if (m->flush_depth++)
+	if (m->log.flush_depth++)
 		return;
-	m->flush_full = 0;
-	m->flush_cpus = 0;
-	m->flush_start = start;
-	m->flush_end = end;
+	m->log.flush_full = 0;
+	m->log.flush_cpus = 0;
+	m->log.flush_start = start;
+	m->log.flush_end = end;
 }
 
 void pt_k_flush_trace_end(struct pt_kernel *k)
 {
 	pt_machine *m = pt_machine_of(k);
-	if (--m->flush_depth)
+	if (--m->log.flush_depth)
 		return;
-	pt_flush_log(m, m->flush_start, m->flush_end, m->flush_full, m->flush_cpus);
+	pt_flush_log(m, m->log.flush_start, m->log.flush_end, m->log.flush_full, m->log.flush_cpus);
 }
 
 void pt_k_iommu_invalidate(struct pt_kernel *k, unsigned long start, unsigned long end)
 {
 	pt_machine *m = pt_machine_of(k);
-	uint64_t *e = m->iommu_inval[m->niommu_inval % 64];
+	uint64_t *e = m->log.iommu_inval[m->log.niommu_inval % 64];
 	e[0] = m->op;
 	e[1] = start;
 	e[2] = end;
-	m->niommu_inval++;
+	m->log.niommu_inval++;
 }
 
 unsigned char pt_k_mtrr_type_lookup(struct pt_kernel *k, u64 start, u64 end, u8 *uniform)
@@ -221,12 +221,12 @@ void pt_k_list_corrupt(struct pt_kernel *k, const char *func, const char *what, 
 /* pr_warn_once()/WARN_ON_ONCE(): whether this call site already warned on this machine */
 int pt_once_seen(pt_machine *m, const void *key)
 {
-	for (uint32_t i = 0; i < m->nonce; i++)
-		if (m->once_keys[i] == key)
+	for (uint32_t i = 0; i < m->kern.nonce; i++)
+		if (m->kern.once_keys[i] == key)
 			return 1;
-	if (pt_grow(m->once_keys, m->cap_once, m->nonce + 1, 8))
+	if (pt_grow(m->kern.once_keys, m->kern.cap_once, m->kern.nonce + 1, 8))
 		return 0;
-	m->once_keys[m->nonce++] = key;
+	m->kern.once_keys[m->kern.nonce++] = key;
 	return 0;
 }
 
@@ -234,9 +234,9 @@ int pt_once_seen(pt_machine *m, const void *key)
 
 void pt_flush_log(pt_machine *m, uint64_t start, uint64_t end, int full, uint64_t cpus)
 {
-	if (pt_grow(m->flushes, m->cap_flushes, m->nflushes + 1, 64))
+	if (pt_grow(m->log.flushes, m->log.cap_flushes, m->log.nflushes + 1, 64))
 		return;	/* the log is best effort; the flush itself happened */
-	m->flushes[m->nflushes++] = (pt_flush_event){ m->op, start, end, full, cpus };
+	m->log.flushes[m->log.nflushes++] = (pt_flush_event){ m->op, start, end, full, cpus };
 }
 
 /* ---- ptlib's probe points (kernel.h ptlib_probe_point) ---- */
@@ -245,10 +245,10 @@ void pt_k_probe(struct pt_kernel *k, int point, const void *table)
 {
 	pt_machine *m = pt_machine_of(k);
 	uint64_t pa = (uint64_t)(uintptr_t)table - (uint64_t)(uintptr_t)k->ram;
-	if (m->probe_point != point || !pt_pa_is_ram(m, pa))
+	if (m->log.probe_point != point || !pt_pa_is_ram(m, pa))
 		return;
-	memcpy(m->probe_entries, m->ram + pa, 512 * sizeof(*m->probe_entries));
-	m->probe_hits++;
-	m->probe_op = m->op;
-	m->probe_pa = pa;
+	memcpy(m->log.probe_entries, m->ram + pa, 512 * sizeof(*m->log.probe_entries));
+	m->log.probe_hits++;
+	m->log.probe_op = m->op;
+	m->log.probe_pa = pa;
 }

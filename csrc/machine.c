@@ -110,9 +110,9 @@ static void arena_put(pt_machine *m)
 {
     struct pt_arena a = { m->ram_pages, m->ram, m->pages, m->k.mem_map }, old = { 0 };
     int zero = 1;
-    if (m->ndirty <= PT_DIRTY_TRACK) {
-        for (uint64_t i = 0; i < m->ndirty; i++)
-            memset(m->ram + ((uint64_t)m->dirty_pfns[i] << PAGE_SHIFT), 0, PAGE_SIZE);
+    if (m->alloc.ndirty <= PT_DIRTY_TRACK) {
+        for (uint64_t i = 0; i < m->alloc.ndirty; i++)
+            memset(m->ram + ((uint64_t)m->alloc.dirty_pfns[i] << PAGE_SHIFT), 0, PAGE_SIZE);
     } else {
         zero = madvise(m->ram, m->ram_size, MADV_DONTNEED) == 0;
     }
@@ -174,26 +174,26 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     }
     m->ram_pages = cfg->ram_pages;
     m->ram_size = cfg->ram_pages << PAGE_SHIFT;
-    m->cpus = calloc(cfg->ncpus, sizeof(*m->cpus));
-    if (!m->cpus || arena_get(m)) {
+    m->hw.cpus = calloc(cfg->ncpus, sizeof(*m->hw.cpus));
+    if (!m->hw.cpus || arena_get(m)) {
         snprintf(err, errlen, "out of host memory for %llu frames of RAM",
                  (unsigned long long)cfg->ram_pages);
-        free(m->cpus);
+        free(m->hw.cpus);
         free(m);
         return NULL;
     }
-    m->free_head = PT_NIL;
+    m->alloc.free_head = PT_NIL;
     m->paging = cfg->paging;
     m->levels = 4;
     m->prof = cfg->profile;
-    m->ncpus = cfg->ncpus;
+    m->hw.ncpus = cfg->ncpus;
     m->seed = cfg->seed;
-    m->rng = cfg->seed;
-    m->invlpg_covering = cfg->invlpg_covering;
-    m->sanitize = cfg->sanitize;
-    m->speculation = cfg->speculation;
-    m->record = cfg->record_events;
-    m->mtrr_default = MTRR_TYPE_UNCACHABLE;
+    m->hw.rng = cfg->seed;
+    m->hw.invlpg_covering = cfg->invlpg_covering;
+    m->san.sanitize = cfg->sanitize;
+    m->hw.speculation = cfg->speculation;
+    m->san.record = cfg->record_events;
+    m->mtrrs.mtrr_default = MTRR_TYPE_UNCACHABLE;
 
     /* the kernel's view of the machine (ptlib/kernel_abi.h) and the profile's bodies */
     m->kops = calloc(1, sizeof(*m->kops));
@@ -213,8 +213,8 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     m->k.ram = m->ram;
     m->k.ram_size = m->ram_size;
     m->k.max_pfn = m->ram_pages;
-    m->k.san_enabled = m->sanitize != 0;
-    m->k.nr_cpus = m->ncpus;
+    m->k.san_enabled = m->san.sanitize != 0;
+    m->k.nr_cpus = m->hw.ncpus;
     m->k.x86_feature_pse = m->prof.ioremap_pmd_capable;
     m->k.x86_feature_gbpages = m->prof.ioremap_pud_capable;
     m->k.iomap_max_page_shift = (unsigned int)m->prof.iomap_max_page_shift;
@@ -223,7 +223,7 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     /* Frame 0 is reserved: physical 0 is never a page table. */
     m->pages[0].state = PT_FRAME_RESERVED;
     m->pages[0].owner = PT_OWNER_RESERVED;
-    m->next_fresh = 1;
+    m->alloc.next_fresh = 1;
 
     /* init_mm.pgd, then the profile's boot-time preallocation. */
     m->pgd_pa = pt_get_free_page(m, PT_OWNER_PGD, PT_SITE_MACHINE_INIT, true);
@@ -240,7 +240,7 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
     }
     /* boot: lib/ioremap.c's ioremap_huge_init(), then v5.9's preallocation (mem_init) */
     if (!bad) {
-        uint64_t allocs = m->stats.failed;
+        uint64_t allocs = m->alloc.stats.failed;
         m->in_op = 1;
         pt_kernel_current = &m->k;
         if (setjmp(m->bug_jmp)) {
@@ -249,7 +249,7 @@ pt_machine *pt_machine_new(const pt_config *cfg, char *err, size_t errlen)
             ioremap_huge_init();
             if (m->prof.prealloc_vmalloc_pgd)
                 preallocate_vmalloc_pages();
-            bad = m->stats.failed != allocs;
+            bad = m->alloc.stats.failed != allocs;
         }
         pt_kernel_current = NULL;
         m->in_op = 0;
@@ -273,15 +273,15 @@ void pt_machine_free(pt_machine *m)
         arena_put(m);
     free(m->k.vmap);
     free(m->kops);
-    free(m->once_keys);
-    free(m->cpus);
-    free(m->flog);
-    free(m->probe_entries);
-    free(m->reports);
-    free(m->flushes);
+    free(m->kern.once_keys);
+    free(m->hw.cpus);
+    free(m->faults.flog);
+    free(m->log.probe_entries);
+    free(m->log.reports);
+    free(m->log.flushes);
     free(m);
 }
 
 uint64_t pt_root(const pt_machine *m) { return m->pgd_pa; }
-int pt_ncpus(const pt_machine *m) { return m->ncpus; }
+int pt_ncpus(const pt_machine *m) { return m->hw.ncpus; }
 uint64_t pt_op(const pt_machine *m) { return m->op; }

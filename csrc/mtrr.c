@@ -85,8 +85,8 @@ static uint8_t mtrr_type_lookup_variable(const pt_machine *m, uint64_t start, ui
     *uniform = 1;
 
     prev_match = MTRR_TYPE_INVALID;
-    for (int i = 0; i < m->nmtrr; ++i) {
-        const struct pt_mtrr_range *r = &m->mtrr[i];
+    for (int i = 0; i < m->mtrrs.nmtrr; ++i) {
+        const struct pt_mtrr_range *r = &m->mtrrs.mtrr[i];
         uint64_t base = r->base;
         bool start_state, end_state, inclusive;
 
@@ -139,7 +139,7 @@ static uint8_t mtrr_type_lookup_variable(const pt_machine *m, uint64_t start, ui
     if (prev_match != MTRR_TYPE_INVALID)
         return prev_match;
 
-    return (uint8_t)m->mtrr_default;    /* mtrr_state.def_type */
+    return (uint8_t)m->mtrrs.mtrr_default;    /* mtrr_state.def_type */
 }
 
 /*
@@ -168,7 +168,7 @@ static uint8_t mtrr_type_lookup_v4_18(const pt_machine *m, uint64_t start, uint6
 
     /* upstream: "if (!mtrr_state_set) return MTRR_TYPE_INVALID;": always set in ptlib */
 
-    if (!m->mtrr_enabled)    /* !(mtrr_state.enabled & MTRR_STATE_MTRR_ENABLED) */
+    if (!m->mtrrs.mtrr_enabled)    /* !(mtrr_state.enabled & MTRR_STATE_MTRR_ENABLED) */
         return MTRR_TYPE_INVALID;
 
     /*
@@ -242,9 +242,9 @@ static int mtrr_build_map(const pt_machine *m, struct pt_cache_map *map)
     uint64_t edge[2 * PT_MAX_MTRR];
     int nedge = 0, n = 0;
 
-    for (int i = 0; i < m->nmtrr; i++) {
-        edge[nedge++] = m->mtrr[i].base;
-        edge[nedge++] = m->mtrr[i].base + m->mtrr[i].size;
+    for (int i = 0; i < m->mtrrs.nmtrr; i++) {
+        edge[nedge++] = m->mtrrs.mtrr[i].base;
+        edge[nedge++] = m->mtrrs.mtrr[i].base + m->mtrrs.mtrr[i].size;
     }
     for (int i = 1; i < nedge; i++)    /* insertion sort: at most 32 edges */
         for (int j = i; j > 0 && edge[j - 1] > edge[j]; j--) {
@@ -260,11 +260,11 @@ static int mtrr_build_map(const pt_machine *m, struct pt_cache_map *map)
 
         if (s == e)
             continue;
-        for (int i = 0; i < m->nmtrr; i++) {
-            if (!mtrr_var_match(&m->mtrr[i], s))
+        for (int i = 0; i < m->mtrrs.nmtrr; i++) {
+            if (!mtrr_var_match(&m->mtrrs.mtrr[i], s))
                 continue;
-            type = covered ? get_effective_type(type, (uint8_t)m->mtrr[i].type)
-                           : (uint8_t)m->mtrr[i].type;
+            type = covered ? get_effective_type(type, (uint8_t)m->mtrrs.mtrr[i].type)
+                           : (uint8_t)m->mtrrs.mtrr[i].type;
             covered = true;
         }
         if (!covered)
@@ -305,11 +305,11 @@ static uint8_t mtrr_type_lookup_v6_5(const pt_machine *m, uint64_t start, uint64
 {
     struct pt_cache_map cache_map[PT_CACHE_MAP_MAX];
     uint8_t type = MTRR_TYPE_INVALID;
-    uint8_t def_type = (uint8_t)m->mtrr_default;
+    uint8_t def_type = (uint8_t)m->mtrrs.mtrr_default;
 
     *uniform = 1;
 
-    if (!m->mtrr_enabled)    /* !(mtrr_state.enabled & MTRR_STATE_MTRR_ENABLED) */
+    if (!m->mtrrs.mtrr_enabled)    /* !(mtrr_state.enabled & MTRR_STATE_MTRR_ENABLED) */
         return MTRR_TYPE_UNCACHABLE;
 
     int cache_map_n = mtrr_build_map(m, cache_map);
@@ -351,15 +351,15 @@ uint8_t pt_mtrr_type_lookup(pt_machine *m, uint64_t start, uint64_t end, uint8_t
 
 int pt_mtrr_add(pt_machine *m, uint64_t base, uint64_t size, int type)
 {
-    if (m->nmtrr >= PT_MAX_MTRR || size == 0 || base + size < base)
+    if (m->mtrrs.nmtrr >= PT_MAX_MTRR || size == 0 || base + size < base)
         return PT_EINVAL;
-    m->mtrr[m->nmtrr++] = (struct pt_mtrr_range){ base, size, type };
-    m->mtrr_enabled = 1;
+    m->mtrrs.mtrr[m->mtrrs.nmtrr++] = (struct pt_mtrr_range){ base, size, type };
+    m->mtrrs.mtrr_enabled = 1;
     return PT_OK;
 }
 
 void pt_mtrr_set_default(pt_machine *m, int type, int enabled)
 {
-    m->mtrr_default = type;
-    m->mtrr_enabled = enabled;
+    m->mtrrs.mtrr_default = type;
+    m->mtrrs.mtrr_enabled = enabled;
 }

@@ -60,13 +60,13 @@ static void report_vadd(pt_machine *m, int kind, int cpu, const char *site, uint
 {
     /* A WARN per entry over a huge range would store millions (GBs of host memory):
      * past PT_MAX_REPORTS only BUG reports are kept (at most one per operation). */
-    if (m->nreports >= PT_MAX_REPORTS && kind != PT_REPORT_KERNEL_BUG) {
-        m->reports_dropped++;
+    if (m->log.nreports >= PT_MAX_REPORTS && kind != PT_REPORT_KERNEL_BUG) {
+        m->log.reports_dropped++;
         return;
     }
-    if (pt_grow(m->reports, m->cap_reports, m->nreports + 1, 16))
+    if (pt_grow(m->log.reports, m->log.cap_reports, m->log.nreports + 1, 16))
         return;
-    pt_report *r = &m->reports[m->nreports++];
+    pt_report *r = &m->log.reports[m->log.nreports++];
     memset(r, 0, sizeof(*r));
     r->kind = kind;
     r->op = m->op;
@@ -107,16 +107,16 @@ _Noreturn void pt_bug(pt_machine *m, const char *site, uint64_t va, uint64_t pfn
     longjmp(m->bug_jmp, 1);
 }
 
-size_t pt_report_count(const pt_machine *m) { return m->nreports; }
+size_t pt_report_count(const pt_machine *m) { return m->log.nreports; }
 
 int pt_report_get(const pt_machine *m, size_t i, pt_report *out)
 {
-    if (i >= m->nreports)
+    if (i >= m->log.nreports)
         return PT_EINVAL;
-    *out = m->reports[i];
+    *out = m->log.reports[i];
     return PT_OK;
 }
 
-void pt_reports_clear(pt_machine *m) { m->nreports = 0; m->reports_dropped = 0; }
-uint64_t pt_reports_dropped(const pt_machine *m) { return m->reports_dropped; }
+void pt_reports_clear(pt_machine *m) { m->log.nreports = 0; m->log.reports_dropped = 0; }
+uint64_t pt_reports_dropped(const pt_machine *m) { return m->log.reports_dropped; }
 

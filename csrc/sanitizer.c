@@ -75,20 +75,20 @@ static int is_leaf(uint64_t e, int level)
 void san_event(pt_machine *m, int kind, int cpu, uint32_t pcid, int level, uint64_t a,
                uint64_t b, uint64_t c)
 {
-    if (!m->record)
+    if (!m->san.record)
         return;
-    if (pt_grow(m->events, m->cap_events, m->nevents + 1, 256))
+    if (pt_grow(m->san.events, m->san.cap_events, m->san.nevents + 1, 256))
         return;
-    m->events[m->nevents++] = (pt_event){ kind, cpu, level, pcid, a, b, c };
+    m->san.events[m->san.nevents++] = (pt_event){ kind, cpu, level, pcid, a, b, c };
 }
 
-size_t pt_event_count(const pt_machine *m) { return m->nevents; }
+size_t pt_event_count(const pt_machine *m) { return m->san.nevents; }
 
 size_t pt_events_get(const pt_machine *m, size_t first, pt_event *out, size_t n)
 {
     size_t k = 0;
-    for (; k < n && first + k < m->nevents; k++)
-        out[k] = m->events[first + k];
+    for (; k < n && first + k < m->san.nevents; k++)
+        out[k] = m->san.events[first + k];
     return k;
 }
 
@@ -99,7 +99,7 @@ static void reach(pt_machine *m, uint64_t pfn, int level, uint64_t va)
     struct pt_page *pg = &m->pages[pfn];
     if (pg->nlinks++)
         return;         /* already reachable through another entry */
-    pg->reach_start = m->epoch;
+    pg->reach_start = m->san.epoch;
     pg->link_level = (uint8_t)level;
     pg->link_va = va;
     if (level == PT_LEVEL_PTE)
@@ -119,10 +119,10 @@ static void unreach(pt_machine *m, uint64_t pfn)
     if (!pg->nlinks || --pg->nlinks)
         return;         /* not linked, or still reachable through another entry */
     if (!pt_grow(pg->riv, pg->cap_riv, pg->nriv * 3 + 3, 8)) {
-        if (pfn >= m->riv_limit)     /* a never-allocated frame can be linked too */
-            m->riv_limit = pfn + 1;
+        if (pfn >= m->san.riv_limit)     /* a never-allocated frame can be linked too */
+            m->san.riv_limit = pfn + 1;
         pg->riv[pg->nriv * 3] = pg->reach_start;
-        pg->riv[pg->nriv * 3 + 1] = m->epoch;
+        pg->riv[pg->nriv * 3 + 1] = m->san.epoch;
         pg->riv[pg->nriv * 3 + 2] = pg->link_va;
         pg->nriv++;
     }
@@ -141,7 +141,7 @@ static void unreach(pt_machine *m, uint64_t pfn)
 void san_root(pt_machine *m, uint64_t pfn)
 {
     struct pt_page *pg = &m->pages[pfn];
-    pg->reach_start = ++m->epoch;
+    pg->reach_start = ++m->san.epoch;
     pg->nlinks = 1;
     pg->link_level = PT_LEVEL_PGD;
     pg->link_va = 0;
@@ -163,32 +163,32 @@ void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero)
 
 static uint64_t all_cpus(const pt_machine *m)
 {
-    return m->ncpus >= 64 ? ~0ULL : (1ULL << m->ncpus) - 1;
+    return m->hw.ncpus >= 64 ? ~0ULL : (1ULL << m->hw.ncpus) - 1;
 }
 
 static void pend_push(pt_machine *m, struct pt_tlb_pending p)
 {
-    if (pt_grow(m->pend, m->cap_pend, m->npend + 1, 16))
+    if (pt_grow(m->san.pend, m->san.cap_pend, m->san.npend + 1, 16))
         return;
-    m->pend[m->npend++] = p;
+    m->san.pend[m->san.npend++] = p;
     m->k.san_pending = 1;
 }
 
 static void pend_compact(pt_machine *m)
 {
     size_t j = 0;
-    for (size_t i = 0; i < m->npend; i++)
-        if (m->pend[i].mask)
-            m->pend[j++] = m->pend[i];
-    m->npend = j;
+    for (size_t i = 0; i < m->san.npend; i++)
+        if (m->san.pend[i].mask)
+            m->san.pend[j++] = m->san.pend[i];
+    m->san.npend = j;
     m->k.san_pending = j != 0;
 }
 
 static void tlb_pending_add(pt_machine *m, uint64_t va, uint64_t size)
 {
     uint64_t mask = all_cpus(m);
-    if (m->npend) {
-        struct pt_tlb_pending *l = &m->pend[m->npend - 1];
+    if (m->san.npend) {
+        struct pt_tlb_pending *l = &m->san.pend[m->san.npend - 1];
         if (l->end == va && l->size == size && l->mask == mask && l->op == m->op) {
             l->end = va + size;
             return;
@@ -199,8 +199,8 @@ static void tlb_pending_add(pt_machine *m, uint64_t va, uint64_t size)
 
 static void tlb_pending_check(pt_machine *m, uint64_t va, uint64_t size)
 {
-    for (size_t i = 0; i < m->npend; i++) {
-        struct pt_tlb_pending *p = &m->pend[i];
+    for (size_t i = 0; i < m->san.npend; i++) {
+        struct pt_tlb_pending *p = &m->san.pend[i];
         if (!p->mask || va >= p->end || va + size <= p->start)
             continue;
         int cpu = __builtin_ctzll(p->mask);
@@ -220,15 +220,15 @@ static void tlb_pending_check(pt_machine *m, uint64_t va, uint64_t size)
 void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va)
 {
     uint64_t bit = 1ULL << cpu;
-    size_t n = m->npend;
+    size_t n = m->san.npend;
     for (size_t i = 0; i < n; i++) {
-        struct pt_tlb_pending p = m->pend[i];
+        struct pt_tlb_pending p = m->san.pend[i];
         if (!(p.mask & bit) || va < p.start || va >= p.end)
             continue;
         uint64_t ls = va & ~(p.size - 1), le = ls + p.size;
-        m->pend[i].end = ls;                       /* [start, ls) keeps its mask */
+        m->san.pend[i].end = ls;                       /* [start, ls) keeps its mask */
         if (ls == p.start)
-            m->pend[i].mask = 0;
+            m->san.pend[i].mask = 0;
         pend_push(m, (struct pt_tlb_pending){ ls, le, p.size, p.mask & ~bit, p.op });
         if (le < p.end)
             pend_push(m, (struct pt_tlb_pending){ le, p.end, p.size, p.mask, p.op });
@@ -238,8 +238,8 @@ void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va)
 
 void san_tlb_flush_cpu(pt_machine *m, int cpu)
 {
-    for (size_t i = 0; i < m->npend; i++)
-        m->pend[i].mask &= ~(1ULL << cpu);
+    for (size_t i = 0; i < m->san.npend; i++)
+        m->san.pend[i].mask &= ~(1ULL << cpu);
     pend_compact(m);
 }
 
@@ -255,14 +255,14 @@ void san_pte_write(pt_machine *m, void *ptr, uint64_t old, uint64_t val)
         return;
     uint64_t va = sign_extend47(fp->link_va + ((pa & (PAGE_SIZE - 1)) << 9));
     if (old & _PAGE_PRESENT) {
-        struct pt_tlb_pending *l = m->npend ? &m->pend[m->npend - 1] : NULL;
+        struct pt_tlb_pending *l = m->san.npend ? &m->san.pend[m->san.npend - 1] : NULL;
         if (l && l->end == va && l->size == PAGE_SIZE && l->op == m->op &&
             l->mask == all_cpus(m))
             l->end = va + PAGE_SIZE;
         else
             tlb_pending_add(m, va, PAGE_SIZE);
     }
-    if ((val & _PAGE_PRESENT) && m->npend)
+    if ((val & _PAGE_PRESENT) && m->san.npend)
         tlb_pending_check(m, va, PAGE_SIZE);
 }
 
@@ -270,14 +270,14 @@ void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t
 {
     if (old == val)
         return;
-    if (level == PT_LEVEL_PTE && !m->record) {
+    if (level == PT_LEVEL_PTE && !m->san.record) {
         san_pte_write(m, ptr, old, val);
         return;
     }
     uint64_t pa = pt_pa_of(m, ptr);
     struct pt_page *fp = &m->pages[pa >> PAGE_SHIFT];
     uint64_t oc = table_target(old, level), nc = table_target(val, level);
-    m->epoch++;
+    m->san.epoch++;
     san_event(m, PT_EV_WRITE, -1, 0, level, pa, old, val);
     if (!fp->reach_start)
         return;         /* an unreachable table's entries link nothing */
@@ -289,7 +289,7 @@ void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t
     uint64_t size = 1ULL << pt_level_shift(level);
     if (is_leaf(old, level))
         tlb_pending_add(m, va, size);
-    if (is_leaf(val, level) && m->npend)
+    if (is_leaf(val, level) && m->san.npend)
         tlb_pending_check(m, va, size);
 }
 
@@ -297,7 +297,7 @@ void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t
 
 static struct pt_slot *slot_find(pt_machine *m, int cpu, uint32_t pcid)
 {
-    struct pt_cpu *c = &m->cpus[cpu];
+    struct pt_cpu *c = &m->hw.cpus[cpu];
     for (uint32_t i = 0; i < c->nslots; i++)
         if (c->slots[i].pcid == pcid)
             return &c->slots[i];
@@ -321,13 +321,13 @@ static void slot_reset(struct pt_slot *s)
 
 void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush)
 {
-    struct pt_cpu *c = &m->cpus[cpu];
-    m->epoch++;
+    struct pt_cpu *c = &m->hw.cpus[cpu];
+    m->san.epoch++;
     san_event(m, PT_EV_SLOT, cpu, pcid, 0, 0, (uint64_t)flush, 0);
     if (c->nslots) {
         struct pt_slot *cur = &c->slots[c->cur_slot];
         if (cur->niv && cur->iv[cur->niv * 2 - 1] == OPEN)
-            cur->iv[cur->niv * 2 - 1] = m->epoch;
+            cur->iv[cur->niv * 2 - 1] = m->san.epoch;
     }
     struct pt_slot *s = slot_find(m, cpu, pcid);
     if (!s) {
@@ -339,22 +339,22 @@ void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush)
     }
     if (flush)
         slot_reset(s);
-    slot_open(s, m->epoch);
+    slot_open(s, m->san.epoch);
     c->cur_slot = (uint32_t)(s - c->slots);
 }
 
 static void slot_flush(pt_machine *m, int cpu, struct pt_slot *s)
 {
-    struct pt_cpu *c = &m->cpus[cpu];
+    struct pt_cpu *c = &m->hw.cpus[cpu];
     int active = c->nslots && &c->slots[c->cur_slot] == s;
     slot_reset(s);
     if (active)
-        slot_open(s, m->epoch);
+        slot_open(s, m->san.epoch);
 }
 
 void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
 {
-    m->epoch++;
+    m->san.epoch++;
     san_event(m, PT_EV_FLUSH_SLOT, cpu, pcid, 0, 0, 0, 0);
     struct pt_slot *s = slot_find(m, cpu, pcid);
     if (s)
@@ -363,23 +363,23 @@ void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
 
 void san_psc_flush_cpu(pt_machine *m, int cpu)
 {
-    m->epoch++;
+    m->san.epoch++;
     san_event(m, PT_EV_FLUSH_CPU, cpu, 0, 0, 0, 0, 0);
-    struct pt_cpu *c = &m->cpus[cpu];
+    struct pt_cpu *c = &m->hw.cpus[cpu];
     for (uint32_t i = 0; i < c->nslots; i++)
         slot_flush(m, cpu, &c->slots[i]);
 }
 
 void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va)
 {
-    m->epoch++;
+    m->san.epoch++;
     san_event(m, PT_EV_COVER, cpu, pcid, 0, va, 0, 0);
     struct pt_slot *s = slot_find(m, cpu, pcid);
     if (!s || !s->niv)
         return;
     if (!pt_grow(s->cov, s->cap_cov, s->ncov * 2 + 2, 8)) {
         s->cov[s->ncov * 2] = va;
-        s->cov[s->ncov * 2 + 1] = m->epoch;
+        s->cov[s->ncov * 2 + 1] = m->san.epoch;
         s->ncov++;
     }
 }
@@ -432,7 +432,7 @@ static int slot_may_hold(const struct pt_page *pg, const struct pt_slot *s, uint
 void san_frame_free(pt_machine *m, uint64_t pfn, int site)
 {
     struct pt_page *pg = &m->pages[pfn];
-    m->epoch++;
+    m->san.epoch++;
     san_event(m, PT_EV_FREE, -1, 0, 0, pfn, 0, 0);
     if (pg->reach_start) {
         pt_report_add(m, PT_REPORT_BAD_PAGE_STATE, pt_site_name(site), pg->link_va, pfn,
@@ -445,11 +445,11 @@ void san_frame_free(pt_machine *m, uint64_t pfn, int site)
     }
     if (!pg->nriv)
         return;
-    for (int c = 0; c < m->ncpus; c++) {
-        struct pt_cpu *cpu = &m->cpus[c];
+    for (int c = 0; c < m->hw.ncpus; c++) {
+        struct pt_cpu *cpu = &m->hw.cpus[c];
         for (uint32_t i = 0; i < cpu->nslots; i++) {
             const struct pt_slot *s = &cpu->slots[i];
-            if (!slot_may_hold(pg, s, m->epoch))
+            if (!slot_may_hold(pg, s, m->san.epoch))
                 continue;
             const char *cache = pg->link_level == PT_LEVEL_PUD ? "PML4E"
                                 : pg->link_level == PT_LEVEL_PMD ? "PDPTE" : "PDE";
@@ -548,7 +548,7 @@ size_t pt_check_leaks(pt_machine *m)
         return 0;
     mark(m, m->pgd_pa, PT_LEVEL_PGD, seen);
     size_t n = 0;
-    for (uint64_t pfn = 1; pfn < m->next_fresh; pfn++) {
+    for (uint64_t pfn = 1; pfn < m->alloc.next_fresh; pfn++) {
         const struct pt_page *pg = &m->pages[pfn];
         if (pg->state != PT_FRAME_ALLOCATED || pg->owner < PT_OWNER_PGD ||
             pg->owner > PT_OWNER_PTE || (seen[pfn >> 3] & (1u << (pfn & 7))) ||
@@ -568,15 +568,15 @@ size_t pt_check_leaks(pt_machine *m)
 void san_free(pt_machine *m)
 {
     if (m->pages)
-        for (uint64_t i = 0; i < m->next_fresh || i < m->riv_limit; i++)
+        for (uint64_t i = 0; i < m->alloc.next_fresh || i < m->san.riv_limit; i++)
             free(m->pages[i].riv);
-    for (int c = 0; c < m->ncpus; c++) {
-        for (uint32_t i = 0; i < m->cpus[c].nslots; i++) {
-            free(m->cpus[c].slots[i].iv);
-            free(m->cpus[c].slots[i].cov);
+    for (int c = 0; c < m->hw.ncpus; c++) {
+        for (uint32_t i = 0; i < m->hw.cpus[c].nslots; i++) {
+            free(m->hw.cpus[c].slots[i].iv);
+            free(m->hw.cpus[c].slots[i].cov);
         }
-        free(m->cpus[c].slots);
+        free(m->hw.cpus[c].slots);
     }
-    free(m->pend);
-    free(m->events);
+    free(m->san.pend);
+    free(m->san.events);
 }

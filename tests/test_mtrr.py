@@ -44,7 +44,7 @@ int main(void)
         pt_machine *m = &mach;
         unsigned long long st, e;
         m->prof.mtrr_lookup = ver;
-        m->nmtrr = 0;
+        m->mtrrs.nmtrr = 0;
         for (int i = 0; i < n; i++) {
             unsigned long long b, s;
             int t;
