@@ -307,6 +307,39 @@ size_t pt_vm_areas(const pt_machine *m, pt_vm_area *out, size_t cap)
     return m->k.nvmap;
 }
 
+/* ---- init_mm's mmap lock, held from outside (Machine.mmap_write_lock()) ---- */
+
+/* kernel.h's mmap_write_lock()/mmap_write_unlock() on init_mm, the writer flag that
+ * mmap_read_trylock() tests; no kernel function runs, so this is no operation.  Not
+ * nested: taking a held lock or dropping a free one is refused (the kernel's rwsem would
+ * deadlock or go wrong). */
+int pt_mmap_write_lock(pt_machine *m, int lock)
+{
+    struct pt_kernel *saved = pt_kernel_current;
+    int rc = PT_OK;
+
+    pt_kernel_current = &m->k;
+    if (lock ? init_mm.mmap_lock.writer : !init_mm.mmap_lock.writer)
+        rc = PT_EINVAL;
+    else if (lock)
+        mmap_write_lock(&init_mm);
+    else
+        mmap_write_unlock(&init_mm);
+    pt_kernel_current = saved;
+    return rc;
+}
+
+int pt_mmap_write_locked(pt_machine *m)
+{
+    struct pt_kernel *saved = pt_kernel_current;
+    int held;
+
+    pt_kernel_current = &m->k;
+    held = init_mm.mmap_lock.writer;
+    pt_kernel_current = saved;
+    return held;
+}
+
 /* ---- probe points ---- */
 
 int pt_probe_set(pt_machine *m, int point)

@@ -145,6 +145,15 @@ typedef struct pt_profile {
                                     machine.py sets it from set_huge (12f0dd8df142 -> V6_5:
                                     one rework series); keep the two in step, as the v4.18
                                     lookup leaves uniform unset when MTRRs are off */
+    /* mm/vmalloc.c v6.9 .. v7.2 (csrc/kernel/mm_vmalloc_v6_9.c, _v6_16.c, _v7_2.c), each only
+       with vmap_range_form: */
+    int ioremap_vm_area_check;   /* 3e49a866c9dc (v6.9): ioremap_page_range refuses a range that
+                                    is not one whole VM_IOREMAP area (-EINVAL/-ERANGE); its
+                                    body forces NX whatever ioremap_force_nx says */
+    int vunmap_warn_partial_huge; /* 61ef8ddaa35e (v6.16): vunmap_pmd/pud_range WARN_ON a huge
+                                     leaf the range covers only in part (cleared whole) */
+    int vmap_ptdump_lock;        /* 2026 ptdump UAF fix (v7.2): vmap_try_huge_pXd free + set a
+                                    present entry under mmap_read_trylock(&init_mm) */
 } pt_profile;
 
 typedef struct pt_config {
@@ -490,6 +499,12 @@ uint64_t pt_vmap_lazy_nr(const pt_machine *m);
 uint64_t pt_lazy_max_pages(pt_machine *m);
 /* Every area in va order, live and lazy; returns the count (may exceed cap). */
 size_t pt_vm_areas(const pt_machine *m, pt_vm_area *out, size_t cap);
+/* init_mm's mmap lock held for write from outside the kernel (what ptdump_walk_pgd() does
+ * around its walk): lock = 1 takes it, PT_EINVAL if it is already held (no nesting, no
+ * count); lock = 0 drops it, PT_EINVAL if it is not held.  While held,
+ * mmap_read_trylock(&init_mm) fails (the v7.2 vmap_try_huge_pXd()). */
+int pt_mmap_write_lock(pt_machine *m, int lock);
+int pt_mmap_write_locked(pt_machine *m);
 /* ---- end of vmap areas ---- */
 
 #endif

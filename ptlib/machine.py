@@ -68,6 +68,8 @@ CACHE_DEFAULTS = {"tlb_4k": 1024, "tlb_2m": 32, "tlb_1g": 16,
                   "psc_pml4e": 4, "psc_pdpte": 4, "psc_pde": 32}
 _MTRR_TYPES = {"UC": 0, "WC": 1, "WT": 4, "WP": 5, "WB": 6}
 ENOMEM = 12
+EINVAL = 22
+ERANGE = 34
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,13 @@ class Machine:
         Maps [start, end) of the vmalloc area to phys with the largest leaves the profile
         allows.  Returns 0; raises ``OutOfMemory`` on -ENOMEM (what was mapped before the
         failure stays, as in the kernel) and ``KernelBug`` on the PTE walk's BUG_ON.
+
+        With the knob ``ioremap_vm_area_check`` (v6.9, 3e49a866c9dc; on from the v6.19
+        profile on) the range must be exactly one live VM_IOREMAP area without its guard
+        page (what :meth:`ioremap` reserves): otherwise the kernel WARN_ONCEs (a
+        ``KernelWarning`` report, once per message on a machine), maps nothing and returns
+        -EINVAL (no VM_IOREMAP area contains start) or -ERANGE (the range is not the whole
+        area), raised here as ``InvalidArgument`` naming ``start`` and quoting the warning.
         """
         s, e = self._check_range(start, end)
         p = self._check_phys(phys, e - s)
@@ -425,7 +434,26 @@ class Machine:
         if ret[0] == -ENOMEM:
             raise errors.OutOfMemory(
                 f"ioremap_page_range({s:#x}, {e:#x}): -ENOMEM (page-table allocation failed)")
+        if ret[0] == -EINVAL:       # mm/vmalloc.c v6.9 (3e49a866c9dc)
+            raise errors.InvalidArgument(
+                f"start: {s:#x}: ioremap_page_range: -EINVAL: vm_area at addr {s:x} is not "
+                "marked as VM_IOREMAP (v6.9 maps only a whole VM_IOREMAP area: use ioremap(), "
+                "or the knob ioremap_vm_area_check=False)")
+        if ret[0] == -ERANGE:
+            lo, hi = self._vm_area_at(s)
+            raise errors.InvalidArgument(
+                f"start: {s:#x}: ioremap_page_range: -ERANGE: ioremap request [{s:x},{e:x}) "
+                f"doesn't match vm_area [{lo:x}, {hi:x}) (v6.9 maps only a whole VM_IOREMAP "
+                "area)")
         return int(ret[0])
+
+    def _vm_area_at(self, va: int) -> tuple[int, int]:
+        """The live area containing va, without its guard page, as the kernel's
+        ``[area->addr, area->addr + get_vm_area_size(area))``."""
+        for st, sz, _ in self.vm_areas():
+            if st <= va < st + sz:
+                return st, st + sz - PAGE_SIZE
+        return 0, 0
 
     def unmap_kernel_range(self, addr: int, size: int) -> None:
         """mm/vmalloc.c (v4.18) ``unmap_kernel_range(addr, size)``: clear leaves, flush."""
@@ -968,6 +996,32 @@ class Machine:
         """mm/vmalloc.c (v4.18) ``lazy_max_pages()``: fls(CPUs) * 32 MiB / PAGE_SIZE."""
         return int(lib.pt_lazy_max_pages(self._m))
 
+
+    # ---- init_mm's mmap lock (the v7.2 vmap_try_huge_pXd() trylock, knob vmap_ptdump_lock) ----
+
+    @contextlib.contextmanager
+    def mmap_write_lock(self) -> Iterator[None]:
+        """Hold init_mm's mmap lock for write for the ``with`` block, as a kernel page-table
+        walker does (ptdump_walk_pgd() takes mmap_write_lock(&init_mm) around its walk).
+        While it is held, ``mmap_read_trylock(&init_mm)`` fails in the kernel code: on the
+        v7.2 profile (knob ``vmap_ptdump_lock``) a huge ioremap over a present entry then
+        keeps the table under it and maps with the smaller leaves instead of freeing it.
+        Elsewhere nothing takes the lock, so it changes nothing.  Not reentrant (the
+        kernel's rwsem is not): entering it while held raises ``InvalidArgument``.  The lock
+        is dropped when the block ends, on an exception too."""
+        if lib.pt_mmap_write_lock(self._m, 1) != lib.PT_OK:
+            raise errors.InvalidArgument(
+                "mmap_write_lock: init_mm's mmap lock is already held for write (not "
+                "reentrant)")
+        try:
+            yield
+        finally:
+            lib.pt_mmap_write_lock(self._m, 0)
+
+    @property
+    def mmap_write_locked(self) -> bool:
+        """Whether :meth:`mmap_write_lock` holds init_mm's mmap lock now."""
+        return bool(lib.pt_mmap_write_locked(self._m))
 
     # ---- 2025: deferred kernel page-table free (knob deferred_free, csrc/pgfree.c) ----
 

@@ -19,16 +19,20 @@ profile and overrides single knobs.
 | vmap_range_form       | mm/vmalloc.c's v5.13 form: ioremap_page_range -> vmap_range(.., iomap_max_page_shift) with vmap_try_huge_pmd/pud/p4d (max_page_shift check, arch_vmap_pXd_supported); unmap through vunmap_range(); takes precedence over ioremap_try_huge_helpers | False | mm/vmalloc.c + mm/ioremap.c v5.13 (Nicholas Piggin's huge vmalloc series) |
 | iomap_max_page_shift  | "63" (BITS_PER_LONG - 1) or "12" (PAGE_SHIFT, nohugeiomap); needs vmap_range_form | "63" | mm/ioremap.c v5.13 |
 | ioremap_force_nx      | pgprot_nx(prot) in ioremap_page_range (NX on every leaf); needs vmap_range_form | False | mm/vmalloc.c v5.15, 8491502f787c |
+| ioremap_vm_area_check | ioremap_page_range refuses a range that is not one whole VM_IOREMAP area: -EINVAL (no such area at start, WARN_ONCE "vm_area at addr %lx is not marked as VM_IOREMAP") or -ERANGE (WARN_ONCE "ioremap request [%lx,%lx) doesn't match vm_area [%lx, %lx)"), raised as InvalidArgument; forces NX; needs vmap_range_form | False | mm/vmalloc.c v6.9, 3e49a866c9dc |
+| vunmap_warn_partial_huge | vunmap_pmd/pud_range WARN_ON a huge leaf the range covers only in part (cleared whole); needs vmap_range_form | False | mm/vmalloc.c v6.16, 61ef8ddaa35e |
+| vmap_ptdump_lock      | vmap_try_huge_pmd/pud/p4d free a present entry's table and set the leaf under mmap_read_trylock(&init_mm); return 0 (smaller leaves, nothing freed) while Machine.mmap_write_lock() is held; needs vmap_range_form | False | mm/vmalloc.c v7.2, Lorenzo Stoakes "mm/vmalloc: acquire init_mm lock on huge vmap to avoid ptdump UAF" (2026; hash not confirmed) |
 | fault_inject_order    | lib/fault-inject.c's order for fail_page_alloc: "v4.18" (the site filter after the probability roll, none on the task fail-nth; v4.18..v6.1 at least) or "v6.x" (the site filter before space and on fail-nth) | "v4.18" | lib/fault-inject.c; Wei Yongjun, "fault-injection: make stacktrace filter works as expected" (LKML 2022-12-12; not in the v6.1-era tree) |
 
 | profile | free_tables | the rest |
 |---------|-------------|----------|
 | v4.17   | 28ee90fe6048 | as v4.18 |
 | v4.18   | 5e0fb5df2ee8 | |
-| v5.3    | 5e0fb5df2ee8 | ioremap_try_huge_helpers=True, ioremap_va_align_check=True |
-| v5.13   | 5e0fb5df2ee8 | as v5.3, vmap_range_form=True, prealloc_vmalloc_pgd=True (ioremap_force_nx=False: v5.15) |
-| jannh-2025 | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, free_flush="range_all_pcids" (landing version not confirmed), fault_inject_order="v6.x" |
-| v6.19   | 5e0fb5df2ee8 | as v5.13 + ioremap_force_nx, deferred_free=True (flush still one_page, see its description), fault_inject_order="v6.x" |
+| v5.3    | v5.0 | ioremap_try_huge_helpers=True, ioremap_va_align_check=True |
+| v5.13   | d1c5246e08eb | as v5.3, vmap_range_form=True, prealloc_vmalloc_pgd=True (ioremap_force_nx=False: v5.15) |
+| jannh-2025 | d1c5246e08eb | as v5.13 + ioremap_force_nx, free_flush="range_all_pcids" (landing version not confirmed), fault_inject_order="v6.x" |
+| v6.19   | 412d000346ea | as v5.13 + ioremap_force_nx, deferred_free=True (flush still one_page, see its description), fault_inject_order="v6.x", set_huge="12f0dd8df142", ioremap_vm_area_check=True (v6.9), vunmap_warn_partial_huge=True (v6.16) |
+| v7.2    | 412d000346ea | as v6.19 + vmap_ptdump_lock=True (the 2026 ptdump UAF fix; CVE-2026-74672 per the SPEC, not confirmed) |
 
 All profiles set ``pud_free="temp_page"`` (the kernel's own code); on v4.17 the knob has no
 effect (28ee90fe6048's pud_free_pmd_page has no save step to choose).
@@ -137,6 +141,33 @@ KNOBS: Mapping[str, Knob] = MappingProxyType({
              "pgprot_nx(prot) in ioremap_page_range(): every ioremap leaf gets NX; no effect "
              "without vmap_range_form",
              "mm/vmalloc.c v5.15, 8491502f787c \"mm: don't allow executable ioremap mappings\""),
+        Knob("ioremap_vm_area_check",
+             "ioremap_page_range() refuses a range that is not exactly one VM_IOREMAP area "
+             "(vm_struct) without its guard page: -EINVAL with the WARN_ONCE \"vm_area at "
+             "addr %lx is not marked as VM_IOREMAP\" when none contains start or it is not "
+             "VM_IOREMAP, -ERANGE with \"ioremap request [%lx,%lx) doesn't match vm_area "
+             "[%lx, %lx)\" when the range differs; nothing mapped (Python: InvalidArgument "
+             "naming start).  Machine.ioremap() maps a whole area and passes; the raw "
+             "Machine.ioremap_page_range() outside an area does not.  Its body forces NX "
+             "(as ioremap_force_nx); no effect without vmap_range_form",
+             "mm/vmalloc.c v6.9, 3e49a866c9dc \"mm: Enforce VM_IOREMAP flag and range in "
+             "ioremap_page_range.\" (+ d7bca9199a27 \"mm: Introduce vmap_page_range() to "
+             "map pages in PCI address space\")"),
+        Knob("vunmap_warn_partial_huge",
+             "vunmap_pmd_range()/vunmap_pud_range() WARN_ON(next - addr < PMD_SIZE/PUD_SIZE) "
+             "after clearing a huge leaf that the range covers only in part (the whole leaf "
+             "is still cleared); no effect without vmap_range_form",
+             "mm/vmalloc.c v6.16, 61ef8ddaa35e \"mm/vmalloc: Warn on improper use of "
+             "vunmap_range()\" (Ryan Roberts)"),
+        Knob("vmap_ptdump_lock",
+             "vmap_try_huge_pmd/pud/p4d() free the table under a present entry and set the "
+             "leaf only while holding mmap_read_trylock(&init_mm); when the trylock fails "
+             "(Machine.mmap_write_lock() held, as ptdump does) they return 0 and the range "
+             "is mapped with the smaller leaves into the existing table (nothing freed); no "
+             "effect without vmap_range_form",
+             "mm/vmalloc.c v7.2, Lorenzo Stoakes \"mm/vmalloc: acquire init_mm lock on huge "
+             "vmap to avoid ptdump UAF\" (2026, mm-hotfixes; CVE-2026-74672 per the SPEC; "
+             "mainline hash and CVE id not confirmed)"),
         # ---- lib/fault-inject.c (csrc/frames.c should_fail; set through pt_fault_attr) ----
         Knob("fault_inject_order",
              "where should_fail() checks fail_page_alloc's site filter (the analog of the "
@@ -170,6 +201,8 @@ _KNOBS_v4_18: dict[str, Union[bool, str]] = {
     "free_flush": "one_page", "deferred_free": False,
     "vmap_range_form": False, "iomap_max_page_shift": "63", "ioremap_force_nx": False,
     "fault_inject_order": "v4.18", "set_huge": "v4.18",
+    "ioremap_vm_area_check": False, "vunmap_warn_partial_huge": False,
+    "vmap_ptdump_lock": False,
 }
 _KNOBS_v4_17 = {**_KNOBS_v4_18, "free_tables": "28ee90fe6048"}
 _KNOBS_v5_3 = {**_KNOBS_v4_18, "ioremap_try_huge_helpers": True, "ioremap_va_align_check": True,
@@ -180,7 +213,9 @@ _KNOBS_jannh_2025 = {**_KNOBS_v5_13, "free_flush": "range_all_pcids", "ioremap_f
                      "fault_inject_order": "v6.x"}
 _KNOBS_v6_19 = {**_KNOBS_v5_13, "deferred_free": True, "ioremap_force_nx": True,
                 "fault_inject_order": "v6.x", "free_tables": "412d000346ea",
-                "set_huge": "12f0dd8df142"}
+                "set_huge": "12f0dd8df142", "ioremap_vm_area_check": True,
+                "vunmap_warn_partial_huge": True}
+_KNOBS_v7_2 = {**_KNOBS_v6_19, "vmap_ptdump_lock": True}
 
 _PROFILES: dict[str, Profile] = {
     "v4.17": Profile(
@@ -234,8 +269,21 @@ _PROFILES: dict[str, Profile] = {
         "Machine.run_deferred_work() runs it.  The flush stays v4.18's one page: that "
         "series' x86 patch (\"x86/mm: Use 'ptdesc' when freeing PMD pages\") still has "
         "flush_tlb_kernel_range(addr, addr + PAGE_SIZE-1) in pmd_free_pte_page; Jann Horn's "
-        "fix is not known to be merged (jannh-2025; free_flush=\"range_all_pcids\" adds it)",
+        "fix is not known to be merged (jannh-2025; free_flush=\"range_all_pcids\" adds it).  "
+        "ioremap_page_range() is v6.9's (3e49a866c9dc: only a whole VM_IOREMAP area, knob "
+        "ioremap_vm_area_check) and vunmap_range() v6.16's (61ef8ddaa35e: a WARN_ON for a "
+        "huge leaf unmapped in part, knob vunmap_warn_partial_huge)",
         MappingProxyType(_KNOBS_v6_19),
+    ),
+    "v7.2": Profile(
+        "v7.2",
+        "v6.19 plus the 2026 fix of the ptdump use-after-free (Lorenzo Stoakes, "
+        "\"mm/vmalloc: acquire init_mm lock on huge vmap to avoid ptdump UAF\", "
+        "mm-hotfixes, merged around v7.2-rc5; CVE-2026-74672 per the SPEC; the mainline "
+        "hash and the CVE id are not confirmed): vmap_try_huge_pmd/pud/p4d() free a table "
+        "and set the leaf over it only under mmap_read_trylock(&init_mm), and map with "
+        "smaller leaves when a walker (Machine.mmap_write_lock()) holds the write lock",
+        MappingProxyType(_KNOBS_v7_2),
     ),
 }
 

@@ -50,8 +50,11 @@ def pud_variant(kernel: str, invlpg_psc: str = "sdm") -> tuple[ptlib.Machine, di
     """The seed bug's PUD variant: two PTE tables under one PMD table (1 GiB above V),
     walked by CPU 1, the 1 GiB unmapped and speculated through, then a 1 GiB map over it
     (pud_free_pmd_page frees the PMD table and both PTE tables).  Returns the machine and
-    the tables' frames {"pte0", "pte10", "pmd"}."""
-    m = ptlib.Machine(cpus=2, kernel=kernel, invlpg_psc=invlpg_psc)
+    the tables' frames {"pte0", "pte10", "pmd"}.  The maps are the raw ioremap_page_range()
+    at fixed addresses outside any area, which v6.9 refuses (3e49a866c9dc): the knob
+    ioremap_vm_area_check is off (no effect on the profiles before v6.19)."""
+    m = ptlib.Machine(cpus=2, kernel=kernel, invlpg_psc=invlpg_psc,
+                      ioremap_vm_area_check=False)
     base = V + G1
     m.ioremap_page_range(base, base + K4, PHYS)
     m.ioremap_page_range(base + 10 * M2, base + 10 * M2 + K4, PHYS)

@@ -614,6 +614,8 @@ class Gen:
             "free_tables": ["28ee90fe", True], "pud_free": ["temp", None],
             "deferred_free": [2, "True", None], "iomap_max_page_shift": [63, "21"],
             "fault_inject_order": ["v6.3", "V4.18", "v6", None, 6],
+            "ioremap_vm_area_check": [2, "True", None], "vunmap_warn_partial_huge": [2, "no"],
+            "vmap_ptdump_lock": [-1, "True", None],
             "tlb_4k": [5, -1, (1 << 20) + 4, 1 << 21, U64, 1.0], "psc_pde": [6, 3 * 3],
             "no_such_knob": [1], "profile": ["v4.18"], "self": [1],
         }

@@ -30,8 +30,11 @@ TLB_FLUSH_ALL = 2**64 - 1
 
 def _inactive_pcid(kernel: str, **knobs: object) -> ptlib.Machine:
     """test_differential.test_v418_inactive_pcid_keeps_stale_pde's scenario: PCID 0 caches
-    the PDE of a PTE table, PCID 1 is current when pmd_free_pte_page frees it."""
-    m = ptlib.Machine(cpus=1, kernel=kernel, ram_pages=1 << 12, **knobs)
+    the PDE of a PTE table, PCID 1 is current when pmd_free_pte_page frees it.
+    Raw ioremap_page_range() at fixed addresses outside any area, which v6.9 refuses
+    (3e49a866c9dc): ioremap_vm_area_check is off (no effect before v6.19)."""
+    m = ptlib.Machine(cpus=1, kernel=kernel, ram_pages=1 << 12, ioremap_vm_area_check=False,
+                      **knobs)
     c = m.cpus[0]
     c.set_cr4(pcide=True)
     m.ioremap_page_range(V, V + K4, PHYS + M2)
@@ -59,7 +62,10 @@ def test_knobs_and_profiles() -> None:
     # ... and lib/fault-inject.c's v6.x order (the site filter before space; Wei Yongjun, 2022)
     base["fault_inject_order"] = "v6.x"
     assert dict(post) == {**base, "free_flush": "range_all_pcids"}
-    assert dict(v619) == {**base, "deferred_free": True, **v619_bodies}
+    # ... and mm/vmalloc.c's v6.9 ioremap_page_range (3e49a866c9dc, only a whole VM_IOREMAP
+    # area) and v6.16 vunmap chain (61ef8ddaa35e, WARN_ON a partly unmapped huge leaf)
+    v619_vmalloc = {"ioremap_vm_area_check": True, "vunmap_warn_partial_huge": True}
+    assert dict(v619) == {**base, "deferred_free": True, **v619_bodies, **v619_vmalloc}
     for name in ptlib.profiles.names():
         assert set(ptlib.profiles.get(name).knobs) == set(K)
     with pytest.raises(ptlib.InvalidArgument, match="free_flush"):
@@ -157,7 +163,8 @@ def test_pgtable_range_flush_entry_point() -> None:
 # ---- deferred_free (v6.19) ----
 
 def test_v619_pmd_free_is_deferred_until_the_worker_runs() -> None:
-    m = ptlib.Machine(cpus=2, kernel="v6.19")
+    # raw ioremap_page_range() outside any area, which v6.9 refuses (3e49a866c9dc): knob off
+    m = ptlib.Machine(cpus=2, kernel="v6.19", ioremap_vm_area_check=False)
     m.ioremap_page_range(V, V + K4, PHYS + M2)
     for cpu in m.cpus:
         assert cpu.access(V) == PHYS + M2
@@ -264,7 +271,8 @@ def test_pending_frames_survive_reuse_pressure() -> None:
 def test_pending_frame_cannot_be_freed_as_data() -> None:
     """A queued table page is not a data frame: Machine.free_page refuses it, it stays
     queued, and the worker frees it."""
-    m = ptlib.Machine(cpus=1, kernel="v6.19")
+    # raw ioremap_page_range() outside any area, which v6.9 refuses (3e49a866c9dc): knob off
+    m = ptlib.Machine(cpus=1, kernel="v6.19", ioremap_vm_area_check=False)
     m.ioremap_page_range(V, V + K4, PHYS)
     pte = table_pfn(m.walk(V).entries[2][1])
     m.vunmap_range(V, V + K4)

@@ -19,6 +19,9 @@ B(unmap_kernel_range_noflush, mm_vmalloc_v4_18) B(unmap_kernel_range, mm_vmalloc
 B(vmap_range, mm_vmalloc_v5_13) B(vunmap_range_noflush, mm_vmalloc_v5_13)
 B(vunmap_range, mm_vmalloc_v5_13)
 B(ioremap_page_range, mm_ioremap_v5_13) B(ioremap_page_range, mm_vmalloc_v5_15)
+B(ioremap_page_range, mm_vmalloc_v6_9)
+B(vunmap_range_noflush, mm_vmalloc_v6_16) B(vunmap_range, mm_vmalloc_v6_16)
+B(vmap_range, mm_vmalloc_v7_2)
 B(arch_ioremap_p4d_supported, arch_x86_mm_ioremap_v4_18)
 B(arch_ioremap_pud_supported, arch_x86_mm_ioremap_v4_18)
 B(arch_ioremap_pmd_supported, arch_x86_mm_ioremap_v4_18)
@@ -159,7 +162,10 @@ void pt_kernel_ops_select(const struct pt_profile *p, struct pt_kernel_ops *ops)
 
 	/* ioremap_page_range and the unmap */
 	if (p->vmap_range_form) {
-		if (p->ioremap_force_nx)
+		if (p->ioremap_vm_area_check)
+			USE(ioremap_page_range, mm_vmalloc_v6_9,
+			    "mm/vmalloc.c v6.9 (3e49a866c9dc)");
+		else if (p->ioremap_force_nx)
 			USE(ioremap_page_range, mm_vmalloc_v5_15,
 			    "mm/vmalloc.c v5.15 (8491502f787c)");
 		else
@@ -171,6 +177,14 @@ void pt_kernel_ops_select(const struct pt_profile *p, struct pt_kernel_ops *ops)
 		ops->unmap_kernel_range = unmap_kernel_range_via_vunmap;
 		ops->origin[PT_KOP_unmap_kernel_range] =
 			"ptlib glue: vunmap_range(addr, addr + size) (v5.13 rename)";
+		if (p->vunmap_warn_partial_huge) {
+			USE(vunmap_range_noflush, mm_vmalloc_v6_16,
+			    "mm/vmalloc.c v6.16 (61ef8ddaa35e)");
+			USE(vunmap_range, mm_vmalloc_v6_16, "mm/vmalloc.c v6.16 (61ef8ddaa35e)");
+		}
+		if (p->vmap_ptdump_lock)
+			USE(vmap_range, mm_vmalloc_v7_2,
+			    "mm/vmalloc.c v7.2 (ptdump UAF fix, 2026; hash not confirmed)");
 	} else {
 		if (p->ioremap_try_huge_helpers && p->ioremap_va_align_check) {
 			USE(ioremap_page_range, lib_ioremap_v5_3, "lib/ioremap.c v5.3 (6b95ab4218bf)");

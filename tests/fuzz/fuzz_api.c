@@ -330,8 +330,10 @@ static void op_ioremap_page_range(struct rd *r, struct st *s)
     CALL(pt_ioremap_page_range);
     int rc = pt_ioremap_page_range(s->m, a, e, phys, prot, &ret);
     check_entry(rc, 0);
+    /* v6.9 (3e49a866c9dc): -EINVAL (no VM_IOREMAP area at a), -ERANGE (not the whole area) */
+    int v69 = s->cfg.profile.vmap_range_form && s->cfg.profile.ioremap_vm_area_check;
     if (rc == PT_OK)
-        CHECK(ret == 0 || ret == -12, ret, 0);
+        CHECK(ret == 0 || ret == -12 || (v69 && (ret == -22 || ret == -34)), ret, 0);
 }
 
 static void op_unmap(struct rd *r, struct st *s)
@@ -530,6 +532,16 @@ static void op_vmarea_misc(struct rd *r, struct st *s)
     CALL(pt_vm_areas);
     size_t n = pt_vm_areas(s->m, NULL, 0);
     CHECK(n <= 32768, n, 0);
+    uint8_t l = u8(r);
+    if (l & 2) {            /* init_mm's mmap lock from outside: not nested */
+        CALL(pt_mmap_write_locked);
+        int held = pt_mmap_write_locked(s->m);
+        CHECK(held == 0 || held == 1, held, 0);
+        CALL(pt_mmap_write_lock);
+        int rc = pt_mmap_write_lock(s->m, l & 1);
+        CHECK(rc == ((l & 1) == held ? PT_EINVAL : PT_OK), rc, held);
+        CHECK(pt_mmap_write_locked(s->m) == (l & 1), pt_mmap_write_locked(s->m), l & 1);
+    }
 }
 
 static void op_cpu_access(struct rd *r, struct st *s)
@@ -1116,6 +1128,9 @@ static pt_machine *gen_machine(struct rd *r, struct st *s)
     p->free_flush = (b >> 2) & 1;
     p->deferred_free = (b >> 3) & 1;
     p->iomap_max_page_shift = (b >> 4) & 1 ? 12 : 63;
+    p->ioremap_vm_area_check = (d >> 3) & 1;     /* v6.9 */
+    p->vunmap_warn_partial_huge = (d >> 4) & 1;  /* v6.16 */
+    p->vmap_ptdump_lock = (d >> 5) & 1;          /* v7.2 */
     cfg.invlpg_covering = (b >> 5) & 1;
     cfg.sanitize = ((b >> 6) & 3) != 3;
     cfg.speculation = d % 2;

@@ -96,7 +96,9 @@
     X(pt_purge_vmap_area_lazy) \
     X(pt_vmap_lazy_nr) \
     X(pt_lazy_max_pages) \
-    X(pt_vm_areas)
+    X(pt_vm_areas) \
+    X(pt_mmap_write_lock) \
+    X(pt_mmap_write_locked)
 
 enum {
 #define X(name) FZ_##name,
