@@ -49,6 +49,9 @@ ffibuilder.set_source(
                    for d in ("csrc", "csrc/kops", "csrc/kops/units")
                    for p in glob.glob(os.path.join(HERE, d, "*.c"))),
     include_dirs=[os.path.join(HERE, "csrc"), os.path.join(HERE, "ptlib", "include")],
+    # the headers (and the kernel files the units include): a change rebuilds the objects
+    depends=sorted(p for d in ("csrc", "csrc/kops", "csrc/kernel", "ptlib/include/ptlib")
+                   for p in glob.glob(os.path.join(HERE, d, "*.[ch]"))),
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

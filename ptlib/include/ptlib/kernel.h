@@ -111,13 +111,18 @@ int pt_k_vmap_grow(struct pt_kernel *k);
 void pt_k_probe(struct pt_kernel *k, int point, const void *table);
 unsigned char pt_k_mtrr_type_lookup(struct pt_kernel *k, u64 start, u64 end, u8 *uniform);
 
-/* The current machine.  Declared const: it does not change while kernel code runs (an
- * entry point sets it before and clears it after), so a kernel function loads it once,
- * however many entry writes and accessors it inlines (the PTE loops). */
+/* The current machine.  For kernel code it is declared const: it does not change while
+ * kernel code runs (an entry point sets it before and clears it after), so a kernel
+ * function loads it once, however many entry writes and accessors it inlines (the PTE
+ * loops).  The machine's own files (PTLIB_MACHINE_SIDE), which set it, read the variable. */
 struct pt_kernel *pt_k_current(void) __attribute__((const));
 static __always_inline struct pt_kernel *pt_k(void)
 {
+#ifdef PTLIB_MACHINE_SIDE
+	return pt_kernel_current;
+#else
 	return pt_k_current();
+#endif
 }
 
 /* ---- pgtable_types.h: entry bits ---- */
