@@ -11,6 +11,7 @@
 #define PTLIB_MACHINE_SIDE
 #include "internal.h"
 #include <ptlib/kernel.h>
+#include "kops/ops.h"
 
 /* The kernel functions ptlib's entry points call that kernel.h does not declare (they are
  * static or file-local upstream; see the files). */
@@ -366,4 +367,11 @@ uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
     else
         memset(entries512, 0, 512 * sizeof(*entries512));
     return m->log.probe_hits;
+}
+
+/* ---- which bodies the machine runs ---- */
+
+const char *pt_machine_kernel_body(const pt_machine *m, int i, const char **origin)
+{
+    return pt_kernel_body(m->kops, i, origin);
 }

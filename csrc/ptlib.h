@@ -263,6 +263,9 @@ int pt_arena_pooled(uint64_t ram_pages);
 uint64_t pt_root(const pt_machine *m);
 int pt_ncpus(const pt_machine *m);
 uint64_t pt_op(const pt_machine *m);
+/* The kernel functions whose body the profile chooses: slot i's kernel name (NULL past the
+ * last) and, in *origin, the file, version and commit of the body this machine runs. */
+const char *pt_machine_kernel_body(const pt_machine *m, int i, const char **origin);
 
 /* RAM and the page allocator. */
 int pt_read_phys(const pt_machine *m, uint64_t pa, uint8_t *buf, size_t n);

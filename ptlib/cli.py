@@ -118,6 +118,25 @@ def _print_demo(doc: dict[str, Any]) -> None:
         con.print(verdict)
 
 
+def bodies_table() -> str:
+    """The README's table of kernel function bodies per profile (``ptlib profiles
+    --bodies``): for each profile, the functions whose body differs between profiles with the
+    origin of the one it runs; then the bodies every profile shares."""
+    from .machine import Machine
+    bodies = {p: Machine(kernel=p).kernel_bodies() for p in profiles.names()}
+    funcs = list(bodies[profiles.names()[0]])
+    varying = [f for f in funcs if len({bodies[p][f] for p in bodies}) > 1]
+    lines = ["| profile | the bodies it runs (of the functions whose body differs) |",
+             "|---|---|"]
+    for p, b in bodies.items():
+        lines.append(f"| `{p}` | " + "; ".join(f"`{f}`: {b[f]}" for f in varying) + " |")
+    common = [f for f in funcs if f not in varying]
+    first = bodies[profiles.names()[0]]
+    lines.append("")
+    lines.append("Every profile: " + "; ".join(f"`{f}`: {first[f]}" for f in common) + ".")
+    return "\n".join(lines)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``ptlib`` console script; returns the exit status."""
     ap = argparse.ArgumentParser(prog="ptlib", description=(__doc__ or "").splitlines()[0])
@@ -128,9 +147,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help="run only this kernel profile (default: v4.17 then v4.18)")
     d.add_argument("--cpus", type=int, default=2, help="number of CPUs (default 2, at least 2)")
     d.add_argument("--json", action="store_true", help="print a JSON document instead")
-    sub.add_parser("profiles", help="list the kernel profiles")
+    pr = sub.add_parser("profiles", help="list the kernel profiles")
+    pr.add_argument("--bodies", action="store_true",
+                    help="print, as the README's Markdown table, the origin (file, version, "
+                         "commit) of every kernel function body each profile runs")
     args = ap.parse_args(["demo"] if argv is None and len(sys.argv) <= 1 else argv)
     if args.cmd == "profiles":
+        if args.bodies:
+            print(bodies_table())
+            return 0
         for name in profiles.names():
             print(f"{name}: {profiles.get(name).description}")
         return 0

@@ -337,6 +337,20 @@ class Machine:
         """The number of the last operation (every kernel function call is one)."""
         return int(lib.pt_op(self._m))
 
+    def kernel_bodies(self) -> dict[str, str]:
+        """The kernel functions whose body the profile chooses, each with the origin of the
+        body this machine runs: ``{"pmd_free_pte_page": "arch/x86/mm/pgtable.c v4.18
+        (5e0fb5df2ee8)", ...}`` (csrc/kops/select.c)."""
+        out = {}
+        origin = ffi.new("const char **")
+        i = 0
+        while True:
+            name = lib.pt_machine_kernel_body(self._m, i, origin)
+            if name == ffi.NULL:
+                return out
+            out[ffi.string(name).decode()] = ffi.string(origin[0]).decode()
+            i += 1
+
     # ---- argument checks ----
 
     def _check_range(self, start: object, end: object, *, area: str = "vmalloc") -> tuple[int, int]:

@@ -9,8 +9,9 @@ profile and overrides single knobs.
 |-----------------------|-----------------------------------------------------------------|-------|--------|
 | ioremap_pud_capable   | 1 GiB leaves allowed (arch_ioremap_pud_supported, GB pages)     | True  | lib/ioremap.c (huge I/O mappings, v4.1) |
 | ioremap_pmd_capable   | 2 MiB leaves allowed (arch_ioremap_pmd_supported, PSE)          | True  | lib/ioremap.c (huge I/O mappings, v4.1) |
-| prealloc_vmalloc_pgd  | level below the PGD preallocated for the vmalloc area at boot   | False | arch/x86/mm/init_64.c, v5.8 "x86/mm/64: Pre-allocate p4d/pud pages for vmalloc area" |
-| free_tables           | which pmd_free_pte_page/pud_free_pmd_page run: "28ee90fe6048" (v4.17: clear and free, no flush, no temporary page) or "5e0fb5df2ee8" (v4.18: clear, one INVLPG, free; temporary page) | "5e0fb5df2ee8" | arch/x86/mm/pgtable.c |
+| prealloc_vmalloc_pgd  | level below the PGD preallocated for the vmalloc area at boot   | False | arch/x86/mm/init_64.c, v5.9, 6eb82f994026 "x86/mm: Pre-allocate P4D/PUD pages for vmalloc area" |
+| free_tables           | which pmd_free_pte_page/pud_free_pmd_page run: "28ee90fe6048" (v4.17: clear and free, no flush, no temporary page), "5e0fb5df2ee8" (clear, one INVLPG, free; temporary page: mainline v4.19, 4.18.y), "v5.0" (Will Deacon: the pXd_none() early returns dropped), "d1c5246e08eb" (v5.11: the PMD ptlock freed) or "412d000346ea" (v6.19: ptdesc, pagetable_dtor_free()) | "5e0fb5df2ee8" | arch/x86/mm/pgtable.c |
+| set_huge              | which pud_set_huge/pmd_set_huge run (and which mtrr_type_lookup): "v4.18" (refuse a non-uniform MTRR range unless WB) or "12f0dd8df142" (v6.5 MTRR rework: refuse any non-uniform range) | "v4.18" | arch/x86/mm/pgtable.c; arch/x86/kernel/cpu/mtrr/generic.c |
 | pud_free              | strategy of the v4.18 pud_free_pmd_page (free_tables "5e0fb5df2ee8"; no effect on "28ee90fe6048"): "temp_page" (5e0fb5df2ee8: save the 512 PMDs in a temporary GFP_KERNEL page; fails with nothing changed without one), "page_list" (Joerg Roedel's review of v3, 2018: PTE frames on a list through struct page's lru; never allocates), "no_save" (clear the PUD, flush, free from the still-intact PMD table; never allocates) | "temp_page" | arch/x86/mm/pgtable.c; LKML review 2018 |
 | ioremap_try_huge_helpers | lib/ioremap.c's v5.0 form: ioremap_try_huge_pmd/pud/p4d, pXd_present() checked in the core before the arch free call, phys_addr advanced with the loop | False | lib/ioremap.c v5.0 (Will Deacon, "ioremap: Rework pXd_free_pYd_page() API" + "lib/ioremap: Ensure phys_addr actually corresponds to a physical address") |
 | ioremap_va_align_check | IS_ALIGNED(addr, PXD_SIZE) in the try-huge helpers (needs ioremap_try_huge_helpers) | False | lib/ioremap.c v5.3, 6b95ab4218bf |
@@ -69,7 +70,8 @@ KNOBS: Mapping[str, Knob] = MappingProxyType({
              "lib/ioremap.c (huge I/O mappings, v4.1)"),
         Knob("prealloc_vmalloc_pgd",
              "level below the PGD preallocated for the vmalloc area at boot",
-             "arch/x86/mm/init_64.c v5.8 (x86/mm/64: Pre-allocate p4d/pud pages for vmalloc area)"),
+             "arch/x86/mm/init_64.c v5.9, 6eb82f994026 (x86/mm: Pre-allocate P4D/PUD pages for vmalloc "
+             "area)"),
         Knob("free_tables",
              "version of pmd_free_pte_page/pud_free_pmd_page: 28ee90fe6048 (v4.17, no flush), "
              "5e0fb5df2ee8 (v4.18 profile: one INVLPG, temporary page; mainline v4.19 and "
@@ -228,15 +230,17 @@ _PROFILES: dict[str, Profile] = {
         "v4.18",
         "lib/ioremap.c + arch/x86/mm/pgtable.c after the seed's series (5e0fb5df2ee8, "
         "785a19f9d1dd, f967db0b9ed4): clear -> one INVLPG -> free; temporary page in "
-        "pud_free_pmd_page",
+        "pud_free_pmd_page.  5e0fb5df2ee8 went in on v4.18-rc3's tip x86/mm and reached "
+        "mainline in v4.19 and 4.18.y stable, not the v4.18 release: the profile is the "
+        "v4.18 code with the seed's series",
         MappingProxyType(_KNOBS_v4_18),
     ),
     "v5.3": Profile(
         "v5.3",
         "lib/ioremap.c as of v5.3: the v5.0 try-huge helpers (present check in the core, "
         "phys_addr advanced with the loop) and 6b95ab4218bf's virtual-address alignment "
-        "check; arch free functions are v4.18's (v5.0 dropped their pXd_none() early "
-        "return, which the present check in the core makes unreachable from ioremap)",
+        "check; arch free functions v5.0's (Will Deacon's series dropped their pXd_none() "
+        "early returns: the core checks presence)",
         MappingProxyType(_KNOBS_v5_3),
     ),
     "v5.13": Profile(
@@ -244,16 +248,19 @@ _PROFILES: dict[str, Profile] = {
         "mm/vmalloc.c + mm/ioremap.c as of v5.13: ioremap_page_range() -> vmap_range(..., "
         "iomap_max_page_shift) -> vmap_range_noflush() with vmap_try_huge_pmd/pud/p4d "
         "(max_page_shift check, arch_vmap_pXd_supported, 6b95ab4218bf's va check, present "
-        "check in the core), unmap through vunmap_range(); v5.8's preallocated vmalloc "
-        "PUD tables; arch free functions as v5.3.  No NX forcing: pgprot_nx() in "
+        "check in the core), unmap through vunmap_range(); v5.9's preallocated vmalloc "
+        "PUD tables (6eb82f994026); arch free functions v5.0's, pud_free_pmd_page v5.11's "
+        "(d1c5246e08eb: it frees the PMD table's ptlock).  No NX forcing: pgprot_nx() in "
         "ioremap_page_range() is 8491502f787c (v5.15), knob ioremap_force_nx",
         MappingProxyType(_KNOBS_v5_13),
     ),
     "jannh-2025": Profile(
         "jannh-2025",
-        "the v5.13 mm/vmalloc.c form with v5.8's preallocation and v5.15's forced NX (8491502f787c) plus Jann Horn's "
-        "\"x86/mm: Fix paging-structure cache flush on kernel table freeing\" (LKML "
-        "2025-05-28, v1, base b1456f6dc167; mainline landing not confirmed here): "
+        "a patch, not a release: Jann Horn's \"x86/mm: Fix paging-structure cache flush on "
+        "kernel table freeing\" (LKML 2025-05-28, v1, base b1456f6dc167; reviewed, but no "
+        "later version or merge is on the public record, so the release profiles keep its "
+        "three bugs) on the v5.13 mm/vmalloc.c form with v5.9's preallocation and v5.15's "
+        "forced NX (8491502f787c): "
         "pud_free_pmd_page flushes [addr, addr + PUD_SIZE) and pmd_free_pte_page "
         "[addr, addr + PAGE_SIZE), exclusive ends, with flush_tlb_kernel_pgtable_range() = "
         "flush_tlb_all() (all PCIDs, every CPU)",
@@ -261,7 +268,9 @@ _PROFILES: dict[str, Profile] = {
     ),
     "v6.19": Profile(
         "v6.19",
-        "the v5.13 mm/vmalloc.c form with v5.8's preallocation and v5.15's forced NX (8491502f787c) plus v6.19's deferred "
+        "the v5.13 mm/vmalloc.c form with v5.9's preallocation and v5.15's forced NX "
+        "(8491502f787c), v6.19's free functions (412d000346ea) and v6.5's pXd_set_huge "
+        "(12f0dd8df142), plus v6.19's deferred "
         "freeing of kernel page tables (x86 with IOMMU_SVA; Lu Baolu / Dave "
         "Hansen, \"Fix stale IOTLB entries for kernel address space\", v7 2025-10-22): "
         "table pages are queued by pagetable_free() and freed by a worker after "
@@ -272,7 +281,10 @@ _PROFILES: dict[str, Profile] = {
         "fix is not known to be merged (jannh-2025; free_flush=\"range_all_pcids\" adds it).  "
         "ioremap_page_range() is v6.9's (3e49a866c9dc: only a whole VM_IOREMAP area, knob "
         "ioremap_vm_area_check) and vunmap_range() v6.16's (61ef8ddaa35e: a WARN_ON for a "
-        "huge leaf unmapped in part, knob vunmap_warn_partial_huge)",
+        "huge leaf unmapped in part, knob vunmap_warn_partial_huge).  The vmap-area allocator "
+        "(ioremap()/iounmap(), the lazy purge) is v4.18's on every profile: v6.19's rewrite "
+        "(the rb-tree of free areas, per-node pools, the lazy purge in a worker) is not "
+        "ported; the areas handed out, the guard page and the purge before reuse are the same",
         MappingProxyType(_KNOBS_v6_19),
     ),
     "v7.2": Profile(

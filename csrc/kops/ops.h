@@ -79,5 +79,6 @@ struct pt_kernel_ops {
 extern const char *const pt_kop_names[PT_NR_KOPS];
 struct pt_profile;
 void pt_kernel_ops_select(const struct pt_profile *prof, struct pt_kernel_ops *ops);
+const char *pt_kernel_body(const struct pt_kernel_ops *ops, int i, const char **origin);
 
 #endif

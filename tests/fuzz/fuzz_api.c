@@ -936,6 +936,17 @@ static void op_inspect(struct rd *r, struct st *s)
         CALL(pt_op);
         CALL(pt_ncpus);
         CHECK(pt_ncpus(s->m) == s->ncpus, pt_op(s->m), 0);
+        {   /* every slot has a body and an origin; an index past the last gives NULL */
+            const char *origin = NULL;
+            int i = (int)(k & 0x3f) - 8, nslots = 0;    /* -8 .. 55: out of range both ways */
+            CALL(pt_machine_kernel_body);
+            while (nslots < 1000 && pt_machine_kernel_body(s->m, nslots, &origin))
+                nslots++;
+            CHECK(nslots > 20 && nslots < 1000, nslots, 0);
+            const char *name = pt_machine_kernel_body(s->m, i, &origin);
+            CHECK((name != NULL) == (i >= 0 && i < nslots), (uint64_t)i, name != NULL);
+            CHECK(!name || (origin && origin[0]), (uint64_t)i, 0);
+        }
         if (k & 0x20) {
             CALL(pt_reports_clear);
             pt_reports_clear(s->m);

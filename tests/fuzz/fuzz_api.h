@@ -14,6 +14,7 @@
     X(pt_root) \
     X(pt_ncpus) \
     X(pt_op) \
+    X(pt_machine_kernel_body) \
     X(pt_read_phys) \
     X(pt_write_phys) \
     X(pt_get_stats) \
