@@ -13,16 +13,6 @@
 #include <ptlib/kernel.h>
 #include "kops/ops.h"
 
-/* The kernel functions ptlib's entry points call that kernel.h does not declare (they are
- * static or file-local upstream; see the files). */
-unsigned long __ioremap_caller(phys_addr_t phys_addr, unsigned long size, pgprot_t prot,
-			       int *err);
-bool iounmap(unsigned long addr);
-void purge_vmap_area_lazy(void);
-unsigned long lazy_max_pages(void);
-struct work_struct;
-void kernel_pgtable_work_func(struct work_struct *work);
-
 /* Locate the entry of a level for va in init_mm, or NULL when a table above is missing
  * (the kernel functions that take one entry get it from here). */
 static pud_t *pt_lookup_pud(unsigned long va)
@@ -303,7 +293,7 @@ size_t pt_vm_areas(const pt_machine *m, pt_vm_area *out, size_t cap)
     for (size_t i = 0; i < m->k.nvmap && i < cap; i++) {
         const struct vmap_area *va = &m->k.vmap[i];
         out[i] = (pt_vm_area){ va->va_start, va->va_end - va->va_start, va->phys_addr,
-                               (va->flags & 0x100) ? 1 : 0 };   /* VM_PURGE_LIST */
+                               (va->flags & VM_PURGE_LIST) ? 1 : 0 };
     }
     return m->k.nvmap;
 }

@@ -16,7 +16,6 @@
 #include "kops/ops.h"
 #undef init_mm          /* the machine names its struct pt_kernel fields itself */
 
-void preallocate_vmalloc_pages(void);    /* arch/x86/mm/init_64.c v5.9 (kernel side) */
 
 static size_t pages_size(uint64_t ram_pages)
 {

@@ -11,13 +11,6 @@
  */
 #include <ptlib/kernel.h>
 
-/* mm/vmalloc.c v4.18 (ptlib's unit: struct vmap_area is also the vm_struct) */
-struct vmap_area *get_vm_area_caller(unsigned long size, unsigned long flags);
-struct vmap_area *find_vm_area(const void *addr);
-struct vmap_area *remove_vm_area(const void *addr);
-void free_vm_area(struct vmap_area *area);
-#define VM_IOREMAP 0x00000001
-
 /* arch/x86/mm/ioremap.c v4.18 arch_ioremap_p4d_supported() */
 int __init arch_ioremap_p4d_supported(void)
 {

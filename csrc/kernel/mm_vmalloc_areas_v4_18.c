@@ -26,11 +26,8 @@
  */
 #include <ptlib/kernel.h>
 
-#define VM_IOREMAP	0x00000001	/* include/linux/vmalloc.h v4.18 */
-#define VM_NO_GUARD	0x00000040
 #define VM_LAZY_FREE	0x02		/* mm/vmalloc.c v4.18: va->flags */
 #define VM_VM_AREA	0x04
-#define VM_PURGE_LIST	0x100		/* ptlib: on vmap_purge_list (llist_add done) */
 #define PT_VMAP_MAX_AREAS 32768		/* ptlib: the array's limit */
 
 /* include/linux/bitops.h fls() */

@@ -14,12 +14,6 @@
  */
 #include <ptlib/kernel.h>
 
-/* mm/vmalloc.c (ptlib's unit mm_vmalloc_areas_v4_18.c) */
-struct vmap_area *find_vm_area(const void *addr);
-
-#define VM_IOREMAP	0x00000001	/* include/linux/vmalloc.h */
-#define VM_NO_GUARD	0x00000040
-
 /* include/linux/vmalloc.h v6.9 get_vm_area_size(): the area without its guard page */
 static inline size_t get_vm_area_size(const struct vmap_area *area)
 {

@@ -793,6 +793,27 @@ void p4d_clear_bad(p4d_t *p4d);
 void pud_clear_bad(pud_t *pud);
 void pmd_clear_bad(pmd_t *pmd);
 
+/* include/linux/vmalloc.h (v4.18): areas.  ptlib's struct vmap_area is also the
+ * vm_struct (kernel_abi.h); VM_PURGE_LIST is ptlib's mark of an area on vmap_purge_list. */
+#define VM_IOREMAP	0x00000001
+#define VM_NO_GUARD	0x00000040
+#define VM_PURGE_LIST	0x100
+struct vmap_area *get_vm_area_caller(unsigned long size, unsigned long flags);
+struct vmap_area *find_vm_area(const void *addr);
+struct vmap_area *remove_vm_area(const void *addr);
+void free_vm_area(struct vmap_area *area);
+/* arch/x86/mm/ioremap.c (v4.18): ptlib's __ioremap_caller() takes the final pgprot and
+ * returns the error; iounmap() says whether it found the area */
+unsigned long __ioremap_caller(phys_addr_t phys_addr, unsigned long size, pgprot_t prot,
+			       int *err);
+bool iounmap(unsigned long addr);
+
+/* Static (or __init) upstream, non-static in the port: ptlib's entry points call them. */
+void purge_vmap_area_lazy(void);			/* mm/vmalloc.c */
+unsigned long lazy_max_pages(void);			/* mm/vmalloc.c */
+void kernel_pgtable_work_func(struct work_struct *work);	/* mm/pgtable-generic.c v6.19 */
+void preallocate_vmalloc_pages(void);			/* arch/x86/mm/init_64.c v5.9 */
+
 /* include/linux/mm.h: allocate the next level when it is missing */
 static inline p4d_t *p4d_alloc(struct mm_struct *mm, pgd_t *pgd, unsigned long address)
 {
