@@ -2,8 +2,13 @@
  * ptlib.h - the C API of ptlib's core, as seen from Python (cffi parses this file).
  *
  * Only declarations and integer #defines live here, so that build_ffi.py can hand the
- * file to cffi's cdef() after dropping the include guard.  The machine is opaque:
- * every function takes it, there is no global state.
+ * file to cffi's cdef() after dropping the include guard.  The machine is opaque and every
+ * function takes it.  Global state: the pool of recycled RAM arenas (machine.c, behind a
+ * spin lock, shared by all machines) and, while an entry point runs kernel code, the
+ * thread's current-machine pointer (kservices.c, thread-local); nothing else.
+ *
+ * Sections: constants and types; the machine; RAM, allocator and fault injection; MTRRs;
+ * kernel operations; CPUs; inspection and records; benchmarks.
  *
  * Return conventions of the entry points (pt_*):
  *   PT_OK        the operation ran to its end; kernel return values come back through
@@ -105,6 +110,20 @@
 #define PT_SET_HUGE_V4_18 0          /* refuse a non-uniform range unless it is WB */
 #define PT_SET_HUGE_12F0DD8DF142 1   /* v6.5 MTRR rework: refuse any non-uniform range */
 
+/* pt_profile.pud_free: pud_free_pmd_page as the kernel has it (temp_page: the free_tables
+ * version's body) or one of ptlib's experiments (csrc/kernel/experiment_pud_free_*.c, based
+ * on 5e0fb5df2ee8; they replace any free_tables body but 28ee90fe6048's; kops/select.c). */
+#define PT_PUD_FREE_TEMP_PAGE 0      /* 5e0fb5df2ee8: the 512 PMDs in a temporary page */
+#define PT_PUD_FREE_PAGE_LIST 1      /* review of v3 (2018): PTE frames on a page->lru list */
+#define PT_PUD_FREE_NO_SAVE 2        /* clear the PUD, flush, free from the intact PMD table */
+
+/* pt_profile.free_flush: one_page keeps the free_tables version's bodies (their one-page
+ * flush); range_all_pcids runs Jann Horn's bodies of pmd_free_pte_page/pud_free_pmd_page
+ * (csrc/kernel/patch_jannh_2025.c) whatever free_tables says. */
+#define PT_FREE_FLUSH_ONE_PAGE 0        /* v4.18: flush_tlb_kernel_range(addr, addr+PAGE_SIZE-1) */
+#define PT_FREE_FLUSH_RANGE_ALL_PCIDS 1 /* Jann Horn 2025: flush_tlb_kernel_pgtable_range(addr,
+                                           addr + PMD/PUD-freeing size), all PCIDs, all CPUs */
+
 /* Which mtrr_type_lookup() (arch/x86/kernel/cpu/mtrr/generic.c) a profile runs (csrc/mtrr.c). */
 #define PT_MTRR_LOOKUP_V4_18 0       /* v4.2..v6.4: variable-range walk, check_type_overlap() */
 #define PT_MTRR_LOOKUP_V6_5 1        /* v6.5 MTRR rework: cache map, type_merge() */
@@ -125,15 +144,15 @@ typedef struct pt_profile {
     int prealloc_vmalloc_pgd;    /* v5.8 preallocate_vmalloc_pages(): level below the PGD */
     int free_tables;             /* PT_FREE_*: pmd_free_pte_page/pud_free_pmd_page version */
     int pud_free;                /* PT_PUD_FREE_*: strategy of the v4.18 pud_free_pmd_page */
-    /* lib/ioremap.c v5.3 (csrc/vmap.c): */
+    /* lib/ioremap.c v5.0/v5.3 (csrc/kernel/lib_ioremap_v5_*.c): */
     int ioremap_try_huge_helpers; /* v5.0: ioremap_try_huge_pXd(), present check in the core,
                                      phys_addr advanced with the loop; 0: the v4.18 form */
     int ioremap_va_align_check;  /* 6b95ab4218bf (v5.3): IS_ALIGNED(addr, size) in the
                                     try-huge helpers; no effect without the helpers */
-    /* csrc/pgfree.c + csrc/tlbflush.c, 2025 (see the section at the end of this file): */
+    /* 2025 (csrc/kernel/patch_jannh_2025*.c, mm_pgtable_generic_v6_19.c): */
     int free_flush;              /* PT_FREE_FLUSH_*: the flush before a table is freed */
     int deferred_free;           /* 1: freed tables queued for a worker (v6.19, IOMMU SVA) */
-    /* mm/vmalloc.c v5.13 (csrc/vmap.c): */
+    /* mm/vmalloc.c v5.13 (csrc/kernel/mm_vmalloc_v5_13.c, mm_ioremap_v5_13.c, _v5_15.c): */
     int vmap_range_form;         /* v5.13: ioremap through vmap_range() (vmap_try_huge_pXd with
                                     max_page_shift), unmap through vunmap_range(); 0: older forms */
     int iomap_max_page_shift;    /* v5.13 mm/ioremap.c: 63 (BITS_PER_LONG - 1) or 12
@@ -254,6 +273,8 @@ typedef struct pt_table_census {
     uint64_t bad_pointers;       /* table entries whose target is outside RAM */
 } pt_table_census;
 
+/* ==== The machine: lifetime, configuration, the bodies it runs ==== */
+
 /* Machine lifetime. err receives a message on failure (NULL return): bad paging mode, ncpus
  * outside 1..PT_MAX_CPUS, ram_pages outside 16..2^26, a cache size above 2^20 entries or
  * not ways (<= 4) times a power of two. */
@@ -266,6 +287,8 @@ uint64_t pt_op(const pt_machine *m);
 /* The kernel functions whose body the profile chooses: slot i's kernel name (NULL past the
  * last) and, in *origin, the file, version and commit of the body this machine runs. */
 const char *pt_machine_kernel_body(const pt_machine *m, int i, const char **origin);
+
+/* ==== RAM, the page allocator, fault injection (frames.c) ==== */
 
 /* RAM and the page allocator. */
 int pt_read_phys(const pt_machine *m, uint64_t pa, uint8_t *buf, size_t n);
@@ -331,11 +354,14 @@ void pt_fault_log_clear(pt_machine *m);
 int pt_site_gfp(int site, uint32_t *order, int *may_sleep, int *highmem);
 int pt_alloc_policy_set(pt_machine *m, int policy, uint64_t quarantine, uint64_t seed);
 uint64_t pt_quarantined(const pt_machine *m);
-/* ---- end of fault injection and allocator policy ---- */
+
+/* ==== MTRRs (mtrr.c) ==== */
 
 /* MTRRs (variable ranges); none = MTRRs disabled = uniform everywhere. */
 int pt_mtrr_add(pt_machine *m, uint64_t base, uint64_t size, int type);
 void pt_mtrr_set_default(pt_machine *m, int type, int enabled);
+
+/* ==== Kernel operations (api.c): each runs one kernel function as one operation ==== */
 
 /* The kernel port (entry points; results through out-parameters).
  * Ranged ones: PT_EINVAL unless addr and end (addr + size) are page aligned and the range
@@ -357,22 +383,43 @@ int pt_pud_free_pmd_page(pt_machine *m, uint64_t va, int *ret);
 /* PT_EINVAL for an end inside the last page other than UINT64_MAX (TLB_FLUSH_ALL). */
 int pt_flush_tlb_kernel_range(pt_machine *m, uint64_t start, uint64_t end);
 int pt_flush_tlb_all(pt_machine *m);
+/* flush_tlb_kernel_pgtable_range() as an entry point (recorded in the flush log). */
+int pt_flush_tlb_kernel_pgtable_range(pt_machine *m, uint64_t start, uint64_t end);
 
-/* Inspection. */
-int pt_walk(pt_machine *m, uint64_t va, pt_walk_result *out);
-/* Precondition: start and end - 1 canonical, in the same half (else the walk crosses the
- * non-canonical hole one empty PGD slot at a time: slow, not unsafe). */
-size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out, size_t cap);
-uint64_t pt_mappings_limit(const pt_machine *m);
-size_t pt_ptdump(pt_machine *m, char *buf, size_t cap);
-int pt_census(pt_machine *m, pt_table_census *out);
-size_t pt_flush_count(const pt_machine *m);
-int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out);
-size_t pt_report_count(const pt_machine *m);
-int pt_report_get(const pt_machine *m, size_t i, pt_report *out);
-void pt_reports_clear(pt_machine *m);
-uint64_t pt_reports_dropped(const pt_machine *m);
-int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out);
+/* pt_profile.deferred_free (v6.19 CONFIG_ASYNC_KERNEL_PGTABLE_FREE, selected on x86 by
+ * IOMMU_SVA): pagetable_free() of a kernel table queues the frame (still allocated, owner
+ * unchanged, pending); pt_run_deferred_work() is kernel_pgtable_work_func(): one IOMMU
+ * invalidation (iommu_sva_invalidate_kva_range(PAGE_OFFSET, TLB_FLUSH_ALL)), then the
+ * frames are freed, newest first.  *nfreed: how many.  Never run implicitly. */
+int pt_run_deferred_work(pt_machine *m, uint64_t *nfreed);
+
+/* ---- vmap areas: x86 ioremap()/iounmap() and mm/vmalloc.c's lazy area free (vmarea.c) ---- */
+
+typedef struct pt_vm_area {
+    uint64_t start;              /* va_start */
+    uint64_t size;               /* va_end - va_start: the guard page included */
+    uint64_t phys;               /* vm_struct->phys_addr (page aligned) */
+    int lazy;                    /* 1: freed, waiting for the lazy purge (still reserved);
+                                    an area whose unmap oopsed in iounmap stays reserved
+                                    with lazy 0, never purged (as in the kernel) */
+} pt_vm_area;
+
+/* __ioremap_caller(phys, size) with the final prot: *va_out = vaddr + offset of phys in its
+ * page, or 0 (NULL) with *err = -16 (no area: -EBUSY) or -12 (table page: -ENOMEM). */
+int pt_ioremap(pt_machine *m, uint64_t phys, uint64_t size, uint64_t prot, uint64_t *va_out,
+               int *err);
+/* iounmap(addr): *found = 0 when no live area contains addr (the kernel's "bad address"). */
+int pt_iounmap(pt_machine *m, uint64_t addr, int *found);
+int pt_purge_vmap_area_lazy(pt_machine *m);
+
+/* init_mm's mmap lock held for write from outside the kernel (what ptdump_walk_pgd() does
+ * around its walk): lock = 1 takes it, PT_EINVAL if it is already held (no nesting, no
+ * count); lock = 0 drops it, PT_EINVAL if it is not held.  While held,
+ * mmap_read_trylock(&init_mm) fails (the v7.2 vmap_try_huge_pXd()). */
+int pt_mmap_write_lock(pt_machine *m, int lock);
+int pt_mmap_write_locked(pt_machine *m);
+
+/* ==== CPUs: the instructions (cpu.c) ==== */
 
 /* CPUs (cpu.c).  Faults come back as 1 with the error code in *err. */
 int pt_cpu_access(pt_machine *m, int cpu, uint64_t va, int acc, uint64_t *pa, uint32_t *err);
@@ -392,6 +439,24 @@ int pt_cpu_set_cr4(pt_machine *m, int cpu, int pge, int pcide);
 int pt_cpu_state_get(const pt_machine *m, int cpu, pt_cpu_state *out);
 size_t pt_cpu_tlb_entries(const pt_machine *m, int cpu, pt_cache_record *out, size_t cap);
 size_t pt_cpu_psc_entries(const pt_machine *m, int cpu, pt_cache_record *out, size_t cap);
+
+/* ==== Inspection and records: walks, the flush log, reports, the sanitizer, queues, areas ==== */
+
+/* Inspection. */
+int pt_walk(pt_machine *m, uint64_t va, pt_walk_result *out);
+/* Precondition: start and end - 1 canonical, in the same half (else the walk crosses the
+ * non-canonical hole one empty PGD slot at a time: slow, not unsafe). */
+size_t pt_mappings(pt_machine *m, uint64_t start, uint64_t end, pt_mapping *out, size_t cap);
+uint64_t pt_mappings_limit(const pt_machine *m);
+size_t pt_ptdump(pt_machine *m, char *buf, size_t cap);
+int pt_census(pt_machine *m, pt_table_census *out);
+size_t pt_flush_count(const pt_machine *m);
+int pt_flush_get(const pt_machine *m, size_t i, pt_flush_event *out);
+size_t pt_report_count(const pt_machine *m);
+int pt_report_get(const pt_machine *m, size_t i, pt_report *out);
+void pt_reports_clear(pt_machine *m);
+uint64_t pt_reports_dropped(const pt_machine *m);
+int pt_cpu_stats_get(const pt_machine *m, int cpu, pt_cpu_stats *out);
 
 /* The sanitizer's event log, in order (Machine(record_events=True)). */
 #define PT_EV_ROOT 1             /* a = pfn of init_mm's pgd */
@@ -413,6 +478,34 @@ size_t pt_events_get(const pt_machine *m, size_t first, pt_event *out, size_t n)
 /* Sanitizer checks run on demand: table pages allocated but unreachable (PageTableLeak). */
 size_t pt_check_leaks(pt_machine *m);
 
+uint64_t pt_deferred_count(const pt_machine *m);
+/* 1 if pfn is queued for the worker. */
+int pt_deferred_is_pending(const pt_machine *m, uint64_t pfn);
+/* The pending frames, newest first (the order the worker frees them); returns the count. */
+size_t pt_deferred_list(const pt_machine *m, uint64_t *pfns, size_t cap);
+/* IOMMU invalidations the worker issued (total; the last 64 are kept, i counts from the
+ * oldest kept): op, start, end (TLB_FLUSH_ALL = UINT64_MAX). */
+size_t pt_iommu_inval_count(const pt_machine *m);
+int pt_iommu_inval_get(const pt_machine *m, size_t i, uint64_t *op, uint64_t *start,
+                       uint64_t *end);
+
+uint64_t pt_vmap_lazy_nr(const pt_machine *m);
+uint64_t pt_lazy_max_pages(pt_machine *m);
+/* Every area in va order, live and lazy; returns the count (may exceed cap). */
+size_t pt_vm_areas(const pt_machine *m, pt_vm_area *out, size_t cap);
+
+/* Pause points: when the armed point is reached, the 512 entries of the table being freed
+ * are copied into the machine's probe buffer (what a software walker holding the old
+ * table pointer would read there).  PT_PROBE_NONE disarms. */
+#define PT_PROBE_NONE 0
+#define PT_PROBE_PUD_FREE_BEFORE_FREE_PMD 1  /* pud_free_pmd_page: PTE tables freed, PMD not yet */
+int pt_probe_set(pt_machine *m, int point);
+/* The last capture since arming: its hit count (0: not reached), op, table pa, entries. */
+uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
+                      uint64_t *entries512);
+
+/* ==== Benchmarks (bench.c) ==== */
+
 /* Benchmarks (csrc/bench.c): each run's nanoseconds into ns_out[0..reps) (allocs_out and
  * ok_out: reps elements too; vas: n elements). */
 int pt_bench_pte_loop(uint64_t npte, uint64_t phys, uint64_t prot, int reps, double *ns_out);
@@ -427,87 +520,10 @@ int pt_bench_machine_cycle(const pt_config *cfg, int reps, double *ns_out);
 int pt_bench_ioremap_cycles(pt_machine *m, uint64_t base, uint64_t stride, int nslots,
                             uint64_t size, uint64_t phys, uint64_t prot, int iters, int reps,
                             double *ns_out);
-
-/* ---- pud_free_pmd_page strategies and the pause-point probe (csrc/pgfree.c) ---- */
-
-/* pt_profile.pud_free: how the v4.18 (PT_FREE_5E0FB5DF2EE8) pud_free_pmd_page saves the
- * PTE tables it frees after the flush; no effect with PT_FREE_28EE90FE6048. */
-#define PT_PUD_FREE_TEMP_PAGE 0      /* 5e0fb5df2ee8: the 512 PMDs in a temporary page */
-#define PT_PUD_FREE_PAGE_LIST 1      /* review of v3 (2018): PTE frames on a page->lru list */
-#define PT_PUD_FREE_NO_SAVE 2        /* clear the PUD, flush, free from the intact PMD table */
-
-/* Pause points: when the armed point is reached, the 512 entries of the table being freed
- * are copied into the machine's probe buffer (what a software walker holding the old
- * table pointer would read there).  PT_PROBE_NONE disarms. */
-#define PT_PROBE_NONE 0
-#define PT_PROBE_PUD_FREE_BEFORE_FREE_PMD 1  /* pud_free_pmd_page: PTE tables freed, PMD not yet */
-int pt_probe_set(pt_machine *m, int point);
-/* The last capture since arming: its hit count (0: not reached), op, table pa, entries. */
-uint64_t pt_probe_get(const pt_machine *m, uint64_t *op, uint64_t *table_pa,
-                      uint64_t *entries512);
-
 /* Benchmark (csrc/bench.c): reps calls of pud_free_pmd_page(va), each on a freshly built
  * (untimed) PMD table with nptes PTE tables (0: one 2 MiB leaf mapped and unmapped), with
  * the free frames topped down to leave_free (UINT64_MAX: no filler) before each call.
  * ns_out[r]: the call's time; allocs_out[r]: its allocations; ok_out[r]: its return. */
 int pt_bench_pud_free(pt_machine *m, uint64_t va, int nptes, uint64_t leave_free, int reps,
                       double *ns_out, uint64_t *allocs_out, int *ok_out);
-
-/* ---- 2025 kernel-table freeing: flush kind and deferred free (pgfree.c, tlbflush.c) ---- */
-
-/* pt_profile.free_flush: what pmd_free_pte_page/pud_free_pmd_page (PT_FREE_5E0FB5DF2EE8)
- * flush after clearing the entry and before freeing the table(s). */
-#define PT_FREE_FLUSH_ONE_PAGE 0        /* v4.18: flush_tlb_kernel_range(addr, addr+PAGE_SIZE-1) */
-#define PT_FREE_FLUSH_RANGE_ALL_PCIDS 1 /* Jann Horn 2025: flush_tlb_kernel_pgtable_range(addr,
-                                           addr + PMD/PUD-freeing size), all PCIDs, all CPUs */
-/* flush_tlb_kernel_pgtable_range() as an entry point (recorded in the flush log). */
-int pt_flush_tlb_kernel_pgtable_range(pt_machine *m, uint64_t start, uint64_t end);
-
-/* pt_profile.deferred_free (v6.19 CONFIG_ASYNC_KERNEL_PGTABLE_FREE, selected on x86 by
- * IOMMU_SVA): pagetable_free() of a kernel table queues the frame (still allocated, owner
- * unchanged, pending); pt_run_deferred_work() is kernel_pgtable_work_func(): one IOMMU
- * invalidation (iommu_sva_invalidate_kva_range(PAGE_OFFSET, TLB_FLUSH_ALL)), then the
- * frames are freed, newest first.  *nfreed: how many.  Never run implicitly. */
-int pt_run_deferred_work(pt_machine *m, uint64_t *nfreed);
-uint64_t pt_deferred_count(const pt_machine *m);
-/* 1 if pfn is queued for the worker. */
-int pt_deferred_is_pending(const pt_machine *m, uint64_t pfn);
-/* The pending frames, newest first (the order the worker frees them); returns the count. */
-size_t pt_deferred_list(const pt_machine *m, uint64_t *pfns, size_t cap);
-/* IOMMU invalidations the worker issued (total; the last 64 are kept, i counts from the
- * oldest kept): op, start, end (TLB_FLUSH_ALL = UINT64_MAX). */
-size_t pt_iommu_inval_count(const pt_machine *m);
-int pt_iommu_inval_get(const pt_machine *m, size_t i, uint64_t *op, uint64_t *start,
-                       uint64_t *end);
-
-/* ---- vmap areas: x86 ioremap()/iounmap() and mm/vmalloc.c's lazy area free (vmarea.c) ---- */
-
-typedef struct pt_vm_area {
-    uint64_t start;              /* va_start */
-    uint64_t size;               /* va_end - va_start: the guard page included */
-    uint64_t phys;               /* vm_struct->phys_addr (page aligned) */
-    int lazy;                    /* 1: freed, waiting for the lazy purge (still reserved);
-                                    an area whose unmap oopsed in iounmap stays reserved
-                                    with lazy 0, never purged (as in the kernel) */
-} pt_vm_area;
-
-/* __ioremap_caller(phys, size) with the final prot: *va_out = vaddr + offset of phys in its
- * page, or 0 (NULL) with *err = -16 (no area: -EBUSY) or -12 (table page: -ENOMEM). */
-int pt_ioremap(pt_machine *m, uint64_t phys, uint64_t size, uint64_t prot, uint64_t *va_out,
-               int *err);
-/* iounmap(addr): *found = 0 when no live area contains addr (the kernel's "bad address"). */
-int pt_iounmap(pt_machine *m, uint64_t addr, int *found);
-int pt_purge_vmap_area_lazy(pt_machine *m);
-uint64_t pt_vmap_lazy_nr(const pt_machine *m);
-uint64_t pt_lazy_max_pages(pt_machine *m);
-/* Every area in va order, live and lazy; returns the count (may exceed cap). */
-size_t pt_vm_areas(const pt_machine *m, pt_vm_area *out, size_t cap);
-/* init_mm's mmap lock held for write from outside the kernel (what ptdump_walk_pgd() does
- * around its walk): lock = 1 takes it, PT_EINVAL if it is already held (no nesting, no
- * count); lock = 0 drops it, PT_EINVAL if it is not held.  While held,
- * mmap_read_trylock(&init_mm) fails (the v7.2 vmap_try_huge_pXd()). */
-int pt_mmap_write_lock(pt_machine *m, int lock);
-int pt_mmap_write_locked(pt_machine *m);
-/* ---- end of vmap areas ---- */
-
 #endif

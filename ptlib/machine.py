@@ -59,7 +59,7 @@ _PUD_FREE = {"temp_page": lib.PT_PUD_FREE_TEMP_PAGE, "page_list": lib.PT_PUD_FRE
              "no_save": lib.PT_PUD_FREE_NO_SAVE}
 _FREE_FLUSH = {"one_page": lib.PT_FREE_FLUSH_ONE_PAGE,
                "range_all_pcids": lib.PT_FREE_FLUSH_RANGE_ALL_PCIDS}
-#: pause points for Machine.probe_at (csrc/pgfree.c)
+#: pause points for Machine.probe_at (kernel.h ptlib_probe_point)
 PROBE_POINTS = {"pud_free_pmd_page:before_free_pmd": lib.PT_PROBE_PUD_FREE_BEFORE_FREE_PMD}
 _INVLPG_PSC = {"sdm": 0, "covering": 1}
 _SPECULATION = {"none": lib.PT_SPEC_NONE, "random": lib.PT_SPEC_RANDOM}
@@ -933,7 +933,7 @@ class Machine:
         """Forget fail_page_alloc's log."""
         lib.pt_fault_log_clear(self._m)
 
-    # ---- vmap areas: ioremap()/iounmap() and the lazy purge (csrc/vmarea.c) ----
+    # ---- vmap areas: ioremap()/iounmap() and the lazy purge (csrc/kernel/mm_vmalloc_areas_v4_18.c) ----
 
     def ioremap(self, phys: int, size: int, prot: int = PAGE_KERNEL_IO_NOCACHE) -> int:
         """arch/x86/mm/ioremap.c (v4.18) ``__ioremap_caller(phys, size)`` with the final
@@ -1037,7 +1037,7 @@ class Machine:
         """Whether :meth:`mmap_write_lock` holds init_mm's mmap lock now."""
         return bool(lib.pt_mmap_write_locked(self._m))
 
-    # ---- 2025: deferred kernel page-table free (knob deferred_free, csrc/pgfree.c) ----
+    # ---- 2025: deferred kernel page-table free (knob deferred_free, mm_pgtable_generic_v6_19.c) ----
 
     def deferred_frames(self) -> list[int]:
         """Table frames queued by ``pagetable_free_kernel()`` (knob ``deferred_free``, v6.19)

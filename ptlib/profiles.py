@@ -125,7 +125,7 @@ KNOBS: Mapping[str, Knob] = MappingProxyType({
              "IOMMU_SVA): \"mm: introduce deferred freeing for kernel page tables\", "
              "\"x86/mm: Use 'ptdesc' when freeing PMD pages\" (Lu Baolu's series, v7 "
              "2025-10-22)"),
-        # ---- mm/vmalloc.c v5.13 (csrc/vmap.c) ----
+        # ---- mm/vmalloc.c v5.13 (csrc/kernel/mm_vmalloc_v5_13.c) ----
         Knob("vmap_range_form",
              "mm/vmalloc.c's v5.13 page-table code: ioremap_page_range() through "
              "vmap_range() (vmap_try_huge_pmd/pud/p4d with max_page_shift, "

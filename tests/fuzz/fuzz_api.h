@@ -47,18 +47,13 @@
     X(pt_pud_free_pmd_page) \
     X(pt_flush_tlb_kernel_range) \
     X(pt_flush_tlb_all) \
-    X(pt_walk) \
-    X(pt_mappings) \
-    X(pt_mappings_limit) \
-    X(pt_ptdump) \
-    X(pt_census) \
-    X(pt_flush_count) \
-    X(pt_flush_get) \
-    X(pt_report_count) \
-    X(pt_report_get) \
-    X(pt_reports_clear) \
-    X(pt_reports_dropped) \
-    X(pt_cpu_stats_get) \
+    X(pt_flush_tlb_kernel_pgtable_range) \
+    X(pt_run_deferred_work) \
+    X(pt_ioremap) \
+    X(pt_iounmap) \
+    X(pt_purge_vmap_area_lazy) \
+    X(pt_mmap_write_lock) \
+    X(pt_mmap_write_locked) \
     X(pt_cpu_access) \
     X(pt_cpu_access1) \
     X(pt_cpu_last_error) \
@@ -72,9 +67,31 @@
     X(pt_cpu_state_get) \
     X(pt_cpu_tlb_entries) \
     X(pt_cpu_psc_entries) \
+    X(pt_walk) \
+    X(pt_mappings) \
+    X(pt_mappings_limit) \
+    X(pt_ptdump) \
+    X(pt_census) \
+    X(pt_flush_count) \
+    X(pt_flush_get) \
+    X(pt_report_count) \
+    X(pt_report_get) \
+    X(pt_reports_clear) \
+    X(pt_reports_dropped) \
+    X(pt_cpu_stats_get) \
     X(pt_event_count) \
     X(pt_events_get) \
     X(pt_check_leaks) \
+    X(pt_deferred_count) \
+    X(pt_deferred_is_pending) \
+    X(pt_deferred_list) \
+    X(pt_iommu_inval_count) \
+    X(pt_iommu_inval_get) \
+    X(pt_vmap_lazy_nr) \
+    X(pt_lazy_max_pages) \
+    X(pt_vm_areas) \
+    X(pt_probe_set) \
+    X(pt_probe_get) \
     X(pt_bench_pte_loop) \
     X(pt_bench_pte_loop2) \
     X(pt_bench_ioremap) \
@@ -82,24 +99,7 @@
     X(pt_bench_chase) \
     X(pt_bench_machine_cycle) \
     X(pt_bench_ioremap_cycles) \
-    X(pt_probe_set) \
-    X(pt_probe_get) \
-    X(pt_bench_pud_free) \
-    X(pt_flush_tlb_kernel_pgtable_range) \
-    X(pt_run_deferred_work) \
-    X(pt_deferred_count) \
-    X(pt_deferred_is_pending) \
-    X(pt_deferred_list) \
-    X(pt_iommu_inval_count) \
-    X(pt_iommu_inval_get) \
-    X(pt_ioremap) \
-    X(pt_iounmap) \
-    X(pt_purge_vmap_area_lazy) \
-    X(pt_vmap_lazy_nr) \
-    X(pt_lazy_max_pages) \
-    X(pt_vm_areas) \
-    X(pt_mmap_write_lock) \
-    X(pt_mmap_write_locked)
+    X(pt_bench_pud_free)
 
 enum {
 #define X(name) FZ_##name,
