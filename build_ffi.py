@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """cffi build script (out-of-line API mode): the C core in csrc/ becomes ptlib._ptlib.
 
 The cdef is csrc/ptlib.h itself, minus its preprocessor lines other than integer #defines.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Shared helpers of the benchmark scripts: the machine line and appending to RESULTS.md."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Benchmark: ns per PTE for ioremap_page_range of 1 GiB with 4 KiB pages, against a plain C
 loop writing the same 262,144 PTE values (the fill limit), in one run.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Benchmark of the testing kit: Machine create+destroy time, and the Hypothesis state
 machine's throughput (steps per second), in one run.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Benchmark: the emulated MMU (csrc/cpu.c) against a plain C pointer chase of the same depth,
 the Python batch rate, one cpu.access() call against the cffi call floor, and the sanitizer's
 cost on an ioremap/vunmap workload, all in one run.

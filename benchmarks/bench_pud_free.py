@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Benchmark: pud_free_pmd_page cost per call for each pud_free strategy (temp_page,
 page_list, no_save) with 0, 1 and 512 PTE tables under the PMD table, plus allocations per
 call; the same with the RAM nearly full (1 free frame) and full (0 free frames).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bench.c - C-side timing loops for benchmarks/ (never used by tests).
  * pt_bench_pte_loop is the "fill limit": a plain loop writing the same PTE values that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * cpu.c - the emulated x86-64 CPUs: CR3/CR4, TLBs, paging-structure caches, the walker,
  * page faults, and the invalidation instructions, as the Intel SDM Vol. 3A 4.10 describes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * frames.c - emulated RAM and the page allocator (the buddy allocator at page granularity,
  * with struct page metadata).

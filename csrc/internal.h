@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * internal.h - the machine's layout, shared by the C files of the core.  Not seen by cffi.
  */

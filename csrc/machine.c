@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * machine.c - a machine's lifetime (RAM arenas, boot of the kernel side: its profile's
  * bodies and boot-time state), and its reports with the BUG()/oops landing pad.  The entry

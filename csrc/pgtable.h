@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * pgtable.h - the x86-64 entry format as the machine below the kernel header sees it
  * (bits and masks of Intel SDM Vol. 3A 4.5, under the names the kernel gives them): the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ptdump.c - software walkers of init_mm's tables: a translation walk (what the MMU would
  * resolve, by the entries' P and PS bits), the list of leaves, a census of reachable table

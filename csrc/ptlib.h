@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ptlib.h - the C API of ptlib's core, as seen from Python (cffi parses this file).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sanitizer.c - ptlib's page-table sanitizer.
  *

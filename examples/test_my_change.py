@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 import ptlib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """ptlib: an emulated x86 MMU plus a faithful C port of the Linux kernel's huge ioremap/vmap
 page-table code, with Python bindings for setup, fault injection and assertions.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """``python -m ptlib``: the ``ptlib`` command (``demo`` when no subcommand is given)."""
 import sys
 

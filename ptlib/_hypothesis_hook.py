@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """ptlib's Hypothesis integration, registered under Hypothesis's ``hypothesis`` entry point.
 
 Hypothesis calls :func:`_hypothesis_setup_hook` when it is imported, in every environment

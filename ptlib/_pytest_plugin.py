@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """ptlib's pytest plugin (entry point ``pytest11: ptlib``), loaded by every pytest run in an
 environment where ptlib is installed, so loading it must stay cheap: it imports neither the
 C core nor ``ptlib.machine`` (the fixture does, when a test asks for it).

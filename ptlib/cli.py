@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The ``ptlib`` command.
 
 ``ptlib demo`` replays the bug of the 2018 review thread "fix free pmd/pte page handlings on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Emulated CPUs: CR3/CR4, TLBs, paging-structure caches, the walker and the invalidation
 instructions (Intel SDM Vol. 3A 4.10).  ``m.cpus[i]`` is one; all the work is in csrc/cpu.c."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """ptlib's exceptions.
 
 ``PtlibError`` is the root.  Bad input from Python raises ``InvalidArgument`` (also a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Fault injection (the kernel's ``fault_attr`` + ``fail_page_alloc``), the allocation-failure
 sweep, and the allocator policies.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The ``Machine``: emulated RAM, the page allocator, init_mm's page tables, CPUs, and the
 ported kernel functions that change them.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Independent pure-Python reference model (test oracle) of Linux v4.18 huge ioremap.
 
 This module models ``init_mm``'s kernel page tables for x86-64 with 4-level

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Kernel profiles: which historical behaviour each step of the ported code has.
 
 A profile is data — a name (the kernel version it models) and a value for every knob.  The C

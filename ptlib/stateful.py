@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A Hypothesis state machine over ptlib: ``IoremapStateMachine``.
 
 Importing this module imports Hypothesis (``import ptlib`` never does).  Use it as a test::

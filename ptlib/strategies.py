@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Hypothesis strategies for ptlib inputs (needs ``hypothesis``; ``import ptlib`` does not).
 
     from hypothesis import given

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Shared helpers: the leak check every test uses, and model comparison."""
 from __future__ import annotations
 

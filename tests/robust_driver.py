@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Robustness driver: calls ptlib's public API with arbitrary arguments, many times.
 
 Run by tests/test_robustness.py in a subprocess (so that a crash of the interpreter -- a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Bad input from Python: every one raises a typed exception whose message names the argument
 (``InvalidArgument``, also a ``ValueError``, or ``TypeError``) -- never a crash, a hang, or a
 garbage value handed to the C core -- and the machine works normally afterwards.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The emulated CPU against the Intel SDM Vol. 3A 4.10 (TLBs and paging-structure caches).
 
 One test per rule.  The expectations come from the SDM, not from the C code: each test builds

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Differential tests: the emulated CPUs against an independent walker and the reference model.
 
 * ``walk_phys`` (ptlib/model.py, pure Python, written from the SDM) is checked on hand-built

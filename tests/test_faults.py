@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """fail_page_alloc fault injection, the allocation-failure sweep, the allocator policies."""
 from __future__ import annotations
 

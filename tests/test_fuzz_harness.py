@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The fuzz harness of the C API (tests/fuzz/) builds with gcc, replays its corpus and a few
 thousand pseudo-random inputs under ASan + UBSan without a finding, and still reaches every
 function of csrc/ptlib.h.

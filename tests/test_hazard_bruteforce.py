@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Brute-force re-derivation of the sanitizer's StalePagingStructureCache hazard analysis.
 
 The C sanitizer (csrc/sanitizer.c) keeps epochs and interval lists to decide, at each free

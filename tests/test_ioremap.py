@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """ioremap_page_range / vunmap_range against the reference model and the kernel's rules."""
 from __future__ import annotations
 

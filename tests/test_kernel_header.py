@@ -65,3 +65,15 @@ def test_kernel_style_code_compiles_and_a_mistake_is_an_error(tmp_path: Path) ->
     r = subprocess.run([cc, "-std=c11", "-fsyntax-only", "-DPTLIB_PAGING_LEVELS=5",
                         f"-I{ptlib.get_include()}", str(good)], capture_output=True, text=True)
     assert r.returncode != 0 and "only 4-level paging is implemented" in r.stderr
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists() or shutil.which("git") is None,
+                    reason="needs the git checkout")
+def test_every_tracked_file_carries_an_spdx_line() -> None:
+    """GPL-2.0 like the kernel code ptlib ports: every source and text file says so."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()
+    exempt = {"LICENSE", "ptlib/py.typed"}
+    missing = [f for f in files if f not in exempt and not f.startswith("tests/fuzz/corpus/")
+               and "SPDX-License-Identifier: GPL-2.0" not in (ROOT / f).read_text(errors="replace")]
+    assert missing == []

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The user kit: ptlib.strategies, the pytest plugin (ptmachine fixture, ptlib marker,
 options, Hypothesis profiles) and examples/test_my_change.py."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A Machine's lifetime: freed as soon as its last reference goes, its RAM arena recycled
 zero (csrc/machine.c arena pool), CPUs that outlive their machine, the config cache.
 

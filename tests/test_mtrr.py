@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mtrr_type_lookup() (arch/x86/kernel/cpu/mtrr/generic.c, csrc/mtrr.c) and what
 pud_set_huge()/pmd_set_huge() make of it, in both eras:
 

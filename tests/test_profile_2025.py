@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The 2025 kernel-table-freeing changes as profile knobs (csrc/pgfree.c, csrc/tlbflush.c).
 
 free_flush="range_all_pcids": Jann Horn, "x86/mm: Fix paging-structure cache flush on kernel

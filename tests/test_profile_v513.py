@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The v5.13 profile: mm/vmalloc.c's vmap_range() form of ioremap, against v5.3 and the model.
 
 What v5.13 changed (read from Nicholas Piggin's v13 "huge vmalloc mappings" series on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The v5.3 profile: lib/ioremap.c as of v5.3, against v4.18 and the reference model.
 
 What v5.3's lib/ioremap.c changed (read from torvalds/linux lib/ioremap.c and the patches):

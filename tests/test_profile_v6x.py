@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """mm/vmalloc.c after v6.19's base: three fidelity corrections, each a knob and a body.
 
 ioremap_vm_area_check (v6.9, 3e49a866c9dc "mm: Enforce VM_IOREMAP flag and range in

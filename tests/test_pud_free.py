@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The pud_free knob: three strategies for the v4.18 pud_free_pmd_page (free_tables
 "5e0fb5df2ee8").
 

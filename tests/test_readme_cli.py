@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The README's example runs as written; the CLI demo works and tells the truth."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Robustness: ptlib's whole public API driven with arbitrary arguments (valid and invalid,
 wrong types, huge and negative integers, reversed ranges, wrong arity, calls after errors).
 Every outcome must be a result, a ``PtlibError`` or a ``TypeError`` naming the argument;

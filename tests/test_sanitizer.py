@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """The sanitizer on the seed thread's bug and its variants (v4.17 vs v4.18), and its other
 detectors.  Expectations come from the SDM rule the hazard analysis encodes and from the
 kernel versions' code (which frees what, with or without a flush)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """ptlib.stateful.IoremapStateMachine: clean on v4.18, finds (and shrinks) v4.17's bug.
 
 The v4.17 search runs for 10 seeds (up to 200 examples of up to 20 steps each, then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """ioremap()/iounmap() with the vmap-area allocator and the lazy purge (csrc/vmarea.c):
 arch/x86/mm/ioremap.c and mm/vmalloc.c of v4.18."""
 from __future__ import annotations

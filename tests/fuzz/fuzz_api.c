@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_api.c - a coverage-guided fuzz target for ptlib's C API (csrc/ptlib.h).
  *

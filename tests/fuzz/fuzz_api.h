@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_api.h - the fuzz target's entry point and its per-API call counters (one per
  * function of csrc/ptlib.h, in the header's order).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Writes the hand-made seed inputs of tests/fuzz/corpus/ (seed-*), encoded for the decoder
 of fuzz_api.c (keep the two in step).  Regression inputs found by the fuzzer (crash-*,
 slow-*, leak-*) are kept as found and are not written here.

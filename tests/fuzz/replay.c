@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * replay.c - runs the fuzz target without libFuzzer (gcc is enough):
  *

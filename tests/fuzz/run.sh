@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Fuzzing ptlib's C API (tests/fuzz/fuzz_api.c).
 #
 #   bash tests/fuzz/run.sh [SECONDS]    build with clang -fsanitize=fuzzer,address,undefined and
