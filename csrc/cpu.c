@@ -158,7 +158,7 @@ int pt_cpus_init(pt_machine *m, const pt_config *cfg)
         for (int s = 0; s < NR_PSC; s++)
             if (cache_init(&cpu->psc[s], cfg->psc_entries[s], psc_shift[s]))
                 return -1;
-        san_slot_switch(m, i, 0, 1);
+        __san_slot_switch(m, i, 0, 1);   /* the boot slot, whether the sanitizer is on or not */
     }
     return 0;
 }
@@ -207,10 +207,8 @@ static void flush_everything(pt_machine *m, int c)
     struct pt_cpu *cpu = &m->hw.cpus[c];
     tlb_drop(cpu, 0, 1, 1);
     psc_drop(cpu, 0, 1);
-    if (m->san.sanitize) {
-        san_psc_flush_cpu(m, c);
-        san_tlb_flush_cpu(m, c);
-    }
+    san_psc_flush_cpu(m, c);
+    san_tlb_flush_cpu(m, c);
 }
 
 /*
@@ -245,11 +243,9 @@ static void fault_invalidate(pt_machine *m, int c, uint64_t va)
     for (int s = 0; s < NR_TLB; s++)
         cache_drop_tag_of_pcid(&cpu->tlb[s], va >> tlb_shift[s], pcid);
     psc_drop_covering(cpu, va, pcid);
-    if (m->san.sanitize) {
-        san_psc_cover(m, c, pcid, va);
-        if (!cpu->pcide)
-            san_tlb_flush_page(m, c, va);
-    }
+    san_psc_cover(m, c, pcid, va);
+    if (!cpu->pcide)
+        san_tlb_flush_page(m, c, va);
 }
 
 /* ---- the walker ---- */
@@ -500,15 +496,12 @@ static void cpu_invlpg(pt_machine *m, int c, uint64_t va)
     tlb_drop_page(cpu, va, pcid, 1);
     if (m->hw.invlpg_covering) {
         psc_drop_covering(cpu, va, pcid);
-        if (m->san.sanitize)
-            san_psc_cover(m, c, pcid, va);
+        san_psc_cover(m, c, pcid, va);
     } else {
         psc_drop(cpu, pcid, 0);
-        if (m->san.sanitize)
-            san_psc_flush_slot(m, c, pcid);
+        san_psc_flush_slot(m, c, pcid);
     }
-    if (m->san.sanitize)
-        san_tlb_flush_page(m, c, va);
+    san_tlb_flush_page(m, c, va);
 }
 
 int pt_cpu_invlpg(pt_machine *m, int c, uint64_t va)
@@ -530,8 +523,7 @@ static void cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, in
         tlb_drop(cpu, pcid, 0, 0);
         psc_drop(cpu, pcid, 0);
     }
-    if (m->san.sanitize)
-        san_slot_switch(m, c, pcid, !noflush);
+    san_slot_switch(m, c, pcid, !noflush);
 }
 
 int pt_cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, int noflush)
@@ -557,14 +549,12 @@ int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
     case 0:     /* individual address: non-global mappings for (va, pcid) */
         tlb_drop_page(cpu, va, pcid, 0);
         psc_drop_covering(cpu, va, pcid);
-        if (m->san.sanitize)
-            san_psc_cover(m, c, pcid, va);
+        san_psc_cover(m, c, pcid, va);
         break;
     case 1:     /* single context: all non-global mappings of pcid */
         tlb_drop(cpu, pcid, 0, 0);
         psc_drop(cpu, pcid, 0);
-        if (m->san.sanitize)
-            san_psc_flush_slot(m, c, pcid);
+        san_psc_flush_slot(m, c, pcid);
         break;
     case 2:     /* all contexts, global translations included */
         flush_everything(m, c);
@@ -572,8 +562,7 @@ int pt_cpu_invpcid(pt_machine *m, int c, int type, uint32_t pcid, uint64_t va)
     case 3:     /* all contexts, except global translations */
         tlb_drop(cpu, 0, 1, 0);
         psc_drop(cpu, 0, 1);
-        if (m->san.sanitize)
-            san_psc_flush_cpu(m, c);
+        san_psc_flush_cpu(m, c);
         break;
     }
     return PT_OK;
@@ -599,8 +588,7 @@ int pt_cpu_set_cr4(pt_machine *m, int c, int pge, int pcide)
     cpu->pge = !!pge;
     if (cpu->pcide && !pcide) {
         cpu->pcid = 0;
-        if (m->san.sanitize)
-            san_slot_switch(m, c, 0, 1);
+        san_slot_switch(m, c, 0, 1);
     }
     cpu->pcide = !!pcide;
     if (changed)

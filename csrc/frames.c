@@ -230,8 +230,7 @@ uint64_t pt_get_free_page(pt_machine *m, int owner, int site, bool zero)
     pg->owner = (uint8_t)owner;
     pg->alloc_site = (uint8_t)site;
     pg->alloc_op = m->op;
-    if (m->san.sanitize)
-        san_frame_alloc(m, pfn, zero);
+    san_frame_alloc(m, pfn, zero);
     pg->lru = PT_NIL;   /* while allocated, lru belongs to the owner (pud_free page_list) */
     if (zero && pg->dirty)
         memset(m->ram + (pfn << PAGE_SHIFT), 0, PAGE_SIZE);
@@ -282,8 +281,7 @@ void pt_free_page(pt_machine *m, uint64_t pa, int expect_owner, int site)
                       (unsigned long long)pfn, pt_owner_name(expect_owner),
                       pt_owner_name(pg->owner), (unsigned long long)pg->alloc_op,
                       pt_site_name(pg->alloc_site));
-    if (m->san.sanitize)
-        san_frame_free(m, pfn, site);
+    san_frame_free(m, pfn, site);
 
     m->alloc.stats.by_owner[pg->owner]--;
     m->alloc.stats.allocated--;

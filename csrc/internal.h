@@ -251,20 +251,64 @@ void pt_speculate_random(pt_machine *m);
 /* Sanitizer (sanitizer.c). */
 void san_entry_write(pt_machine *m, void *ptr, int level, uint64_t old, uint64_t val);
 void san_pte_write(pt_machine *m, void *ptr, uint64_t old, uint64_t val);
-void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero);
-void san_frame_free(pt_machine *m, uint64_t pfn, int site);
+void __san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero);
+void __san_frame_free(pt_machine *m, uint64_t pfn, int site);
 void san_root(pt_machine *m, uint64_t pfn);
-void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush);
-void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid);
-void san_psc_flush_cpu(pt_machine *m, int cpu);
-void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va);
-void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va);
-void san_tlb_flush_cpu(pt_machine *m, int cpu);
+void __san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush);
+void __san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid);
+void __san_psc_flush_cpu(pt_machine *m, int cpu);
+void __san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va);
+void __san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va);
+void __san_tlb_flush_cpu(pt_machine *m, int cpu);
 void san_report_uaf(pt_machine *m, int cpu, uint64_t va, uint64_t bad_pfn, int bad_level,
                     int psc_level, int faulted, uint64_t pa);
 void san_free(pt_machine *m);
 void san_event(pt_machine *m, int kind, int cpu, uint32_t pcid, int level, uint64_t a,
                uint64_t b, uint64_t c);
+
+/* The sanitizer's hooks where the machine changes what it tracks: inline, one test of the
+ * flag, KASAN style (the out-of-line __san_* do the work). */
+static inline void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero)
+{
+    if (m->san.sanitize)
+        __san_frame_alloc(m, pfn, zero);
+}
+static inline void san_frame_free(pt_machine *m, uint64_t pfn, int site)
+{
+    if (m->san.sanitize)
+        __san_frame_free(m, pfn, site);
+}
+static inline void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush)
+{
+    if (m->san.sanitize)
+        __san_slot_switch(m, cpu, pcid, flush);
+}
+static inline void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
+{
+    if (m->san.sanitize)
+        __san_psc_flush_slot(m, cpu, pcid);
+}
+static inline void san_psc_flush_cpu(pt_machine *m, int cpu)
+{
+    if (m->san.sanitize)
+        __san_psc_flush_cpu(m, cpu);
+}
+static inline void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va)
+{
+    if (m->san.sanitize)
+        __san_psc_cover(m, cpu, pcid, va);
+}
+static inline void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va)
+{
+    if (m->san.sanitize)
+        __san_tlb_flush_page(m, cpu, va);
+}
+static inline void san_tlb_flush_cpu(pt_machine *m, int cpu)
+{
+    if (m->san.sanitize)
+        __san_tlb_flush_cpu(m, cpu);
+}
+
 
 /* The machine's side of ptlib/kernel.h (kservices.c), frames (frames.c), MTRRs (mtrr.c). */
 #define PT_OWNER_KERNEL 100          /* pt_free_page: any kernel page (table or scratch) */

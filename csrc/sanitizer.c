@@ -149,7 +149,7 @@ void san_root(pt_machine *m, uint64_t pfn)
     san_event(m, PT_EV_ROOT, -1, 0, PT_LEVEL_PGD, pfn, 0, 0);
 }
 
-void san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero)
+void __san_frame_alloc(pt_machine *m, uint64_t pfn, bool zero)
 {
     struct pt_page *pg = &m->pages[pfn];
     pg->reach_start = 0;
@@ -218,7 +218,7 @@ static void tlb_pending_check(pt_machine *m, uint64_t va, uint64_t size)
     pend_compact(m);
 }
 
-void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va)
+void __san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va)
 {
     uint64_t bit = 1ULL << cpu;
     size_t n = m->san.npend;
@@ -237,7 +237,7 @@ void san_tlb_flush_page(pt_machine *m, int cpu, uint64_t va)
     pend_compact(m);
 }
 
-void san_tlb_flush_cpu(pt_machine *m, int cpu)
+void __san_tlb_flush_cpu(pt_machine *m, int cpu)
 {
     for (size_t i = 0; i < m->san.npend; i++)
         m->san.pend[i].mask &= ~(1ULL << cpu);
@@ -320,7 +320,7 @@ static void slot_reset(struct pt_slot *s)
     s->ncov = 0;
 }
 
-void san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush)
+void __san_slot_switch(pt_machine *m, int cpu, uint32_t pcid, int flush)
 {
     struct pt_cpu *c = &m->hw.cpus[cpu];
     m->san.epoch++;
@@ -353,7 +353,7 @@ static void slot_flush(pt_machine *m, int cpu, struct pt_slot *s)
         slot_open(s, m->san.epoch);
 }
 
-void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
+void __san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
 {
     m->san.epoch++;
     san_event(m, PT_EV_FLUSH_SLOT, cpu, pcid, 0, 0, 0, 0);
@@ -362,7 +362,7 @@ void san_psc_flush_slot(pt_machine *m, int cpu, uint32_t pcid)
         slot_flush(m, cpu, s);
 }
 
-void san_psc_flush_cpu(pt_machine *m, int cpu)
+void __san_psc_flush_cpu(pt_machine *m, int cpu)
 {
     m->san.epoch++;
     san_event(m, PT_EV_FLUSH_CPU, cpu, 0, 0, 0, 0, 0);
@@ -371,7 +371,7 @@ void san_psc_flush_cpu(pt_machine *m, int cpu)
         slot_flush(m, cpu, &c->slots[i]);
 }
 
-void san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va)
+void __san_psc_cover(pt_machine *m, int cpu, uint32_t pcid, uint64_t va)
 {
     m->san.epoch++;
     san_event(m, PT_EV_COVER, cpu, pcid, 0, va, 0, 0);
@@ -430,7 +430,7 @@ static int slot_may_hold(const struct pt_page *pg, const struct pt_slot *s, uint
     return 0;
 }
 
-void san_frame_free(pt_machine *m, uint64_t pfn, int site)
+void __san_frame_free(pt_machine *m, uint64_t pfn, int site)
 {
     struct pt_page *pg = &m->pages[pfn];
     m->san.epoch++;
