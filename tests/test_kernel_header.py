@@ -37,6 +37,14 @@ def test_every_kernel_file_compiles_unchanged_with_werror() -> None:
 
 
 @needs_cc
+def test_the_header_has_every_promised_name() -> None:
+    """tests/kernel_style/header_names.c uses each type, constant, entry helper, allocation,
+    list, flush, lock and BUG/WARN name issue 9 lists, as kernel code does."""
+    here = Path(__file__).resolve().parent / "kernel_style"
+    assert check_kernel_header.compile_all(here, ptlib.get_include()) == []
+
+
+@needs_cc
 def test_kernel_style_code_compiles_and_a_mistake_is_an_error(tmp_path: Path) -> None:
     """A patch-style function compiles; the same with an undeclared kernel name or a wrong
     entry type fails under -Werror (so the check above can fail)."""
