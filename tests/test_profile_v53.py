@@ -272,3 +272,20 @@ def test_live_2m_leaf_is_passed_to_pmd_free_pte_page_in_both() -> None:
         assert m.walk(V).pa == 0x40_0000
         traces.append(_trace(m))
     assert traces[0] == traces[1]
+
+
+def test_v50_free_functions_have_no_none_check() -> None:
+    """Will Deacon's v5.0 series dropped the pXd_none() early returns of pmd_free_pte_page()
+    and pud_free_pmd_page() (the core checks pXd_present() first).  Called directly on a none
+    entry, the v5.0 bodies (profile v5.3) take the table behind the none entry, frame 0, and
+    free it: the allocator refuses a reserved frame (BadPageState); 5e0fb5df2ee8's bodies
+    (v4.18) return 1 at the none check and change nothing."""
+    for kernel, bad in (("v4.18", []), ("v5.3", ["pmd_free_pte_page", "pud_free_pmd_page"])):
+        m = _machine(kernel)
+        m.ioremap_page_range(V, V + K4, PHYS)           # a PMD table with none entries after V
+        before = m.pages.frees
+        assert m.pmd_free_pte_page(V + M2) == 1
+        assert m.pud_free_pmd_page(V + G1) == 1
+        assert [(r.kind, r.site, r.pfn) for r in m.reports] == [("BadPageState", s, 0) for s in bad]
+        # v4.18 frees nothing; v5.3 frees only pud_free_pmd_page's temporary page
+        assert m.pages.frees - before == (0 if kernel == "v4.18" else 1)
