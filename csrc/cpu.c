@@ -483,8 +483,6 @@ int pt_cpu_speculate(pt_machine *m, int c, uint64_t va)
     return cpu_walk(m, c, va, 0, 1, &pa, &err) == 0;
 }
 
-/* INVLPG: the page's TLB entries of the current PCID and global ones; every PSC entry of
- * the current PCID ("sdm"), or only the entries covering va ("covering"). */
 /* INVLPG (SDM 4.10.4.1): the page's TLB entries (current PCID, and global ones in any
  * PCID) and every PSC entry of the current PCID (or, invlpg_psc="covering", those
  * covering va). */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * machine.c - a machine's lifetime (RAM arenas, boot of the kernel side: its profile's
- * bodies and boot-time state), and its reports with the BUG()/oops landing pad.  The entry
- * points that run kernel code are in api.c.
+ * bodies and boot-time state).  The entry points that run kernel code are in api.c, the
+ * reports and the BUG()/oops landing pad in report.c.
  */
 #define _DEFAULT_SOURCE
 #include <stdarg.h>

@@ -142,7 +142,7 @@ typedef struct pt_machine pt_machine;
 typedef struct pt_profile {
     int ioremap_pud_capable;     /* arch_ioremap_pud_supported() (1 GiB leaves) */
     int ioremap_pmd_capable;     /* arch_ioremap_pmd_supported() (2 MiB leaves) */
-    int prealloc_vmalloc_pgd;    /* v5.8 preallocate_vmalloc_pages(): level below the PGD */
+    int prealloc_vmalloc_pgd;    /* v5.9 preallocate_vmalloc_pages() (6eb82f994026): the level below the PGD */
     int free_tables;             /* PT_FREE_*: pmd_free_pte_page/pud_free_pmd_page version */
     int pud_free;                /* PT_PUD_FREE_*: strategy of the v4.18 pud_free_pmd_page */
     /* lib/ioremap.c v5.0/v5.3 (csrc/kernel/lib_ioremap_v5_*.c): */

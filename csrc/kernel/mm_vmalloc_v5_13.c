@@ -8,7 +8,7 @@
  * 6b95ab4218bf's virtual-address check.  The pgtbl_mod_mask of v5.8 (2ba3e6947aed
  * "mm/vmalloc: Track which page-table levels were modified") is kept; x86-64 defines no
  * ARCH_PAGE_TABLE_SYNC_MASK since 58a18fe95e83 "x86/mm/64: Do not sync vmalloc/ioremap
- * mappings" (v5.10), so arch_sync_kernel_mappings() is never called.
+ * mappings" (likely v5.10; first applied as 8bb9bf242d1f and reverted), so arch_sync_kernel_mappings() is never called.
  */
 #include <ptlib/kernel.h>
 
@@ -52,8 +52,8 @@ static int vmap_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,
 	return 0;
 }
 
-/* mm/vmalloc.c v5.13 vmap_try_huge_pmd() (the addr check: 6b95ab4218bf, knob
- * ioremap_va_align_check) */
+/* mm/vmalloc.c v5.13 vmap_try_huge_pmd() (the addr check: 6b95ab4218bf, unconditional
+ * since; the knob ioremap_va_align_check only picks lib/ioremap.c v5.0 or v5.3) */
 static int vmap_try_huge_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 							 phys_addr_t phys_addr, pgprot_t prot, unsigned int max_page_shift)
 {

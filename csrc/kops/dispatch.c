@@ -7,7 +7,7 @@
  */
 #include "ops.h"
 
-/* the flush log (csrc/cpu.c) */
+/* the flush log (csrc/kservices.c) */
 void pt_k_flush_trace_begin(struct pt_kernel *k, unsigned long start, unsigned long end);
 void pt_k_flush_trace_end(struct pt_kernel *k);
 

@@ -219,6 +219,16 @@ void pt_kernel_ops_select(const struct pt_profile *p, struct pt_kernel_ops *ops)
 	/* slots that no chosen body reaches on this profile */
 	ops->origin[PT_KOP_p4d_free_pud_page] =
 		"not called: no 512 GiB pages (" O_arch_x86_mm_pgtable_v5_0 ")";
+	ops->origin[PT_KOP_p4d_set_huge] =
+		"not called: no 512 GiB pages (" O_arch_x86_mm_pgtable_v4_17 ")";
+	if (p->vmap_range_form) {	/* only lib/ioremap.c's ioremap_huge_init() asks them */
+		ops->origin[PT_KOP_arch_ioremap_p4d_supported] =
+			"not called (" O_arch_x86_mm_ioremap_v4_18 ")";
+		ops->origin[PT_KOP_arch_ioremap_pud_supported] =
+			"not called (" O_arch_x86_mm_ioremap_v4_18 ")";
+		ops->origin[PT_KOP_arch_ioremap_pmd_supported] =
+			"not called (" O_arch_x86_mm_ioremap_v4_18 ")";
+	}
 	if (p->free_flush != PT_FREE_FLUSH_RANGE_ALL_PCIDS)
 		ops->origin[PT_KOP_flush_tlb_kernel_pgtable_range] =
 			"not called (" O_patch_jannh_2025_tlb ")";

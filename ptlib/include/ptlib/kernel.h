@@ -206,7 +206,7 @@ static __always_inline struct pt_kernel *pt_k(void)
 #define PGTBL_PUD_MODIFIED	(1u << 2)
 #define PGTBL_PMD_MODIFIED	(1u << 3)
 #define PGTBL_PTE_MODIFIED	(1u << 4)
-#define ARCH_PAGE_TABLE_SYNC_MASK 0u		/* x86-64 since 8bb9bf242d1f: none */
+#define ARCH_PAGE_TABLE_SYNC_MASK 0u		/* x86-64 since 58a18fe95e83 (likely v5.10): none */
 static inline void arch_sync_kernel_mappings(unsigned long start, unsigned long end)
 {
 	(void)start; (void)end;

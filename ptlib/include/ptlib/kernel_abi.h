@@ -106,7 +106,7 @@ struct pt_kernel {
 		struct work_struct work;
 	} kernel_pgtable_work;
 	/* mm/vmalloc.c's vmap_area tree (kept as an array sorted by va_start, see
-	 * csrc/kernel/mm_vmalloc_v4_18.c) and vmap_lazy_nr */
+	 * csrc/kernel/mm_vmalloc_areas_v4_18.c) and vmap_lazy_nr */
 	struct vmap_area *vmap;
 	uint32_t nvmap, cap_vmap;
 	unsigned long vmap_lazy_nr;
