@@ -520,6 +520,12 @@ static void cpu_write_cr3(pt_machine *m, int c, uint64_t root, uint32_t pcid, in
     if (!noflush) {
         tlb_drop(cpu, pcid, 0, 0);
         psc_drop(cpu, pcid, 0);
+        /* with CR4.PGE=0 no entry is global and with CR4.PCIDE=0 every entry is PCID 0's:
+         * this write emptied the TLB, so no removed leaf survives on this CPU (with PCIDE=1
+         * other PCIDs' entries stay, and the sanitizer does not know under which PCID a
+         * leaf was cached: it keeps them pending) */
+        if (!cpu->pge && !cpu->pcide)
+            san_tlb_flush_cpu(m, c);
     }
     san_slot_switch(m, c, pcid, !noflush);
 }

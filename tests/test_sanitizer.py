@@ -294,3 +294,25 @@ def test_random_speculation_finds_uaf_on_v417_concretely() -> None:
     m2.vunmap_range(V, V + K4)
     m2.ioremap_page_range(V, V + M2, PHYS)
     assert m2.reports == []
+
+
+def test_full_flush_without_pge_clears_stale_leaves() -> None:
+    """With CR4.PGE=0, __flush_tlb_all() is a CR3 reload (arch/x86 __flush_tlb(): native
+    write_cr3(__read_cr3())), and with PCIDE=0 that drops every TLB entry (SDM 3A 4.10.4.1:
+    MOV to CR3 invalidates all TLB entries of PCID 000H except global ones; 4.10.2.4: with
+    CR4.PGE=0 no entry is global).  A leaf removed by a >33-page vunmap (a full flush on every
+    CPU) is then stale nowhere: mapping the range again reports nothing.  The same with the
+    flush skipped (vunmap_range_noflush) still reports StaleTlbEntry."""
+    for flush, expect in ((True, []), (False, ["StaleTlbEntry"])):
+        m = ptlib.Machine(cpus=2)
+        for c in m.cpus:
+            c.set_cr4(pge=False)
+        m.ioremap_page_range(V, V + 40 * K4, PHYS)
+        m.cpus[1].access(V + 3 * K4)                     # CPU 1 caches a 4 KiB leaf
+        if flush:
+            m.vunmap_range(V, V + 40 * K4)               # 40 pages > 33: flush_tlb_all()
+            assert m.flushes[-1].full
+        else:
+            m.vunmap_range_noflush(V, V + 40 * K4)
+        m.ioremap_page_range(V, V + 40 * K4, PHYS + M2)
+        assert sorted({r.kind for r in m.reports}) == expect
